@@ -1,0 +1,299 @@
+//! The command line: flags, and the run function behind each command.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::config::Config;
+use crate::engine::Engine;
+use crate::{export, replay, report, ui};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "csmon",
+    version,
+    about = "Terminal monitor of e-commerce customer-service quality"
+)]
+pub struct Cli {
+    /// Config file (TOML); else $CSMON_CONFIG, else the built-in config.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Watch a folder of drops and show live figures (the default command).
+    Watch(WatchArgs),
+    /// Read every drop once, print the figures and exit; exit code 3 when an alert fires.
+    Report {
+        /// Folder of drops.
+        dir: PathBuf,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+        format: ReportFormat,
+        /// Window to report, from the config's windows or "all".
+        #[arg(long, default_value = "all")]
+        window: String,
+    },
+    /// Write a historical export into a folder as timed drops, in event-time order.
+    Replay {
+        /// Folder with the historical tables.
+        source: PathBuf,
+        /// Folder to write drops into; created if missing.
+        #[arg(long)]
+        to: PathBuf,
+        /// How many times faster than real time to replay.
+        #[arg(long, default_value_t = 100_000.0)]
+        speed: f64,
+        /// Longest real pause between two drops, in seconds.
+        #[arg(long, default_value_t = 2.0)]
+        max_pause: f64,
+        /// Most records in one drop.
+        #[arg(long, default_value_t = 500)]
+        batch: usize,
+    },
+    /// Train and evaluate the satisfaction model once and print the evaluation.
+    Train {
+        /// Folder of drops.
+        dir: PathBuf,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+        format: ReportFormat,
+    },
+    /// Check a config file and print the checked values.
+    Config {
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigAction {
+    /// Validate the config and print what it sets.
+    Check,
+}
+
+#[derive(Debug, clap::Args, Default)]
+pub struct WatchArgs {
+    /// Folder of drops; the current folder when absent.
+    pub dir: Option<PathBuf>,
+    /// Run without a screen: a summary line per interval and every alert on stdout.
+    #[arg(long)]
+    pub headless: bool,
+    /// Seconds between summary lines in headless mode.
+    #[arg(long, default_value_t = 10.0)]
+    pub interval: f64,
+    /// Find changes by listing the folder every second instead of file events, for
+    /// network and container folders where events do not arrive.
+    #[arg(long)]
+    pub poll: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Table,
+    Json,
+    Csv,
+}
+
+/// Exit code of `report` when an alert fires.
+pub const EXIT_ALERT: i32 = 3;
+
+/// Runs the command line and returns the process exit code.
+pub fn run(cli: Cli) -> anyhow::Result<i32> {
+    let config = Config::load(cli.config.as_deref())?;
+    match cli.command.unwrap_or(Command::Watch(WatchArgs::default())) {
+        Command::Watch(args) => {
+            let dir = args.dir.clone().unwrap_or_else(|| PathBuf::from("."));
+            check_folder(&dir)?;
+            if args.headless {
+                ui::headless::run(&config, &dir, args.interval, args.poll)
+            } else {
+                ui::run(&config, &dir, args.poll)
+            }
+        }
+        Command::Report {
+            dir,
+            format,
+            window,
+        } => run_report(&config, &dir, format, &window),
+        Command::Replay {
+            source,
+            to,
+            speed,
+            max_pause,
+            batch,
+        } => {
+            check_folder(&source)?;
+            if !(speed.is_finite() && speed > 0.0) {
+                bail!("invalid --speed {speed}: use a number above 0, such as 1000");
+            }
+            let options = replay::Options {
+                speed,
+                max_pause: Duration::from_secs_f64(max_pause.max(0.0)),
+                batch: batch.max(1),
+            };
+            replay::run(&config, &source, &to, &options)?;
+            Ok(0)
+        }
+        Command::Train { dir, format } => run_train(&config, &dir, format),
+        Command::Config {
+            action: ConfigAction::Check,
+        } => {
+            write_stdout(&describe_config(&config))?;
+            Ok(0)
+        }
+    }
+}
+
+fn check_folder(dir: &Path) -> anyhow::Result<()> {
+    if !dir.is_dir() {
+        bail!(
+            "folder not found: {}; pass an existing folder of drops",
+            dir.display()
+        );
+    }
+    Ok(())
+}
+
+fn run_report(
+    config: &Config,
+    dir: &Path,
+    format: ReportFormat,
+    window: &str,
+) -> anyhow::Result<i32> {
+    check_folder(dir)?;
+    let mut engine = Engine::new(config, dir)?;
+    engine.scan()?;
+    engine.train_now();
+    let snapshot = engine.snapshot();
+    let figures = snapshot.window(window).with_context(|| {
+        format!(
+            "invalid --window '{window}': use one of {}",
+            snapshot
+                .windows
+                .keys()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    })?;
+    let text = match format {
+        ReportFormat::Json => {
+            serde_json::to_string_pretty(&report::to_json(&snapshot, figures))? + "\n"
+        }
+        ReportFormat::Table => report::to_table(&snapshot, figures),
+        ReportFormat::Csv => report::to_csv(figures)?,
+    };
+    write_stdout(&text)?;
+    export::write_report_file(config, &snapshot)?;
+    Ok(if snapshot.alerts.is_empty() {
+        0
+    } else {
+        EXIT_ALERT
+    })
+}
+
+/// Writes to stdout; a closed pipe (`csmon report | head`) surfaces as an error that `main`
+/// turns into a quiet exit.
+pub fn write_stdout(text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()
+}
+
+fn run_train(config: &Config, dir: &Path, format: ReportFormat) -> anyhow::Result<i32> {
+    check_folder(dir)?;
+    let mut engine = Engine::new(config, dir)?;
+    engine.scan()?;
+    engine.train_now();
+    let snapshot = engine.snapshot();
+    let Some(evaluation) = &snapshot.model.evaluation else {
+        bail!(
+            "training failed: {}",
+            snapshot.model.last_error.as_deref().unwrap_or("no model")
+        );
+    };
+    let text = match format {
+        ReportFormat::Json => serde_json::to_string_pretty(&snapshot.model)? + "\n",
+        ReportFormat::Table | ReportFormat::Csv => format!(
+            "model v{} ({} split)\n  trained on {:>8}\n  tested on  {:>8}\n  {:<8} {:>10} {:>10}\n  {:<8} {:>10.4} {:>10.4}\n  {:<8} {:>10.4} {:>10.4}\n  {:<8} {:>10.4}\n",
+            snapshot.model.version.unwrap_or(0),
+            evaluation.split,
+            evaluation.trained_on,
+            evaluation.tested_on,
+            "",
+            "model",
+            "baseline",
+            "MAE",
+            evaluation.mae,
+            evaluation.baseline_mae,
+            "MSE",
+            evaluation.mse,
+            evaluation.baseline_mse,
+            "R^2",
+            evaluation.r2
+        ),
+    };
+    write_stdout(&text)?;
+    Ok(0)
+}
+
+fn describe_config(config: &Config) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let _ = writeln!(out, "config: {} (valid)", config.origin);
+    let _ = writeln!(out, "state_dir = {}", config.state_dir.display());
+    let _ = writeln!(out, "timezone = {}", config.timezone_name);
+    let windows: Vec<String> = config.windows.iter().map(ToString::to_string).collect();
+    let _ = writeln!(out, "windows = {}", windows.join(", "));
+    for source in &config.sources {
+        let _ = writeln!(
+            out,
+            "source {} files '{}' format {} key '{}'",
+            source.name, source.files, source.format, source.key
+        );
+        for field in &source.fields {
+            let _ = writeln!(
+                out,
+                "  {} <- {} ({:?})",
+                field.field,
+                field.columns.join(" + "),
+                field.merge
+            );
+        }
+    }
+    for lookup in &config.lookups {
+        let _ = writeln!(
+            out,
+            "lookup {} files '{}' key '{}'",
+            lookup.name, lookup.files, lookup.key
+        );
+    }
+    for dimension in &config.dimensions {
+        let _ = writeln!(
+            out,
+            "dimension {} = field {}",
+            dimension.name, dimension.field
+        );
+    }
+    for tier in &config.tiers {
+        let _ = writeln!(
+            out,
+            "tier {} from {} purchases, weight {}",
+            tier.name, tier.min_purchases, tier.weight
+        );
+    }
+    for rule in &config.alerts {
+        let _ = writeln!(
+            out,
+            "alert {}: {} {:?} {} over {}",
+            rule.name, rule.metric, rule.comparison, rule.threshold, rule.window
+        );
+    }
+    out
+}

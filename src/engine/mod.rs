@@ -1,0 +1,408 @@
+//! The engine: owns the case store, applies batches from the reader, trains the model in
+//! the background and publishes snapshots. Only the engine thread touches its state, so
+//! the screen never waits on a lock.
+
+mod snapshot;
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+
+use crate::alerts::{self, AlertBook, AlertEvent, AlertFile};
+use crate::cases::CaseStore;
+use crate::config::Config;
+use crate::ingest::watcher::Change;
+use crate::ingest::{Batch, Ingestor, Quarantine};
+use crate::metrics::{self, CaseFacts, Window};
+use crate::model::SatisfactionModel;
+pub use snapshot::{IngestStatus, ModelStatus, Snapshot};
+
+/// Requests to the engine from the screen or a signal handler.
+#[derive(Debug)]
+pub enum Command {
+    Retrain,
+    Shutdown,
+}
+
+/// Everything the engine thread reacts to.
+pub enum Input {
+    Change(Change),
+    Command(Command),
+    Trained(Result<SatisfactionModel, String>),
+}
+
+pub struct Engine {
+    config: Config,
+    folder: PathBuf,
+    ingestor: Ingestor,
+    store: CaseStore,
+    quarantine: Quarantine,
+    alert_book: AlertBook,
+    alert_file: AlertFile,
+    model: Option<Arc<SatisfactionModel>>,
+    predictions: HashMap<String, f64>,
+    status: ModelStatus,
+    rows_read: u64,
+    rejected_rows: u64,
+    rejections_by_reason: BTreeMap<String, u64>,
+    throughput: VecDeque<(Instant, u64)>,
+    sequence: u64,
+    mode: String,
+    /// Receives every alert change, for the headless printer.
+    pub alert_events: Option<mpsc::Sender<AlertEvent>>,
+}
+
+impl Engine {
+    pub fn new(config: &Config, folder: &Path) -> anyhow::Result<Engine> {
+        std::fs::create_dir_all(&config.state_dir).with_context(|| {
+            format!(
+                "failed to create state folder {}",
+                config.state_dir.display()
+            )
+        })?;
+        let quarantine_path = config.state_dir.join("quarantine.jsonl");
+        let quarantine = Quarantine::create(&quarantine_path).with_context(|| {
+            format!(
+                "failed to create quarantine file {}",
+                quarantine_path.display()
+            )
+        })?;
+        Ok(Engine {
+            ingestor: Ingestor::new(config),
+            store: CaseStore::new(config),
+            quarantine,
+            alert_book: AlertBook::default(),
+            alert_file: AlertFile::new(&config.state_dir),
+            model: None,
+            predictions: HashMap::new(),
+            status: ModelStatus::default(),
+            rows_read: 0,
+            rejected_rows: 0,
+            rejections_by_reason: BTreeMap::new(),
+            throughput: VecDeque::new(),
+            sequence: 0,
+            mode: "scan".to_string(),
+            alert_events: None,
+            folder: folder.to_path_buf(),
+            config: config.clone(),
+        })
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn set_mode(&mut self, mode: &str) {
+        self.mode = mode.to_string();
+    }
+
+    /// Lists the folder and reads what is new in every drop.
+    pub fn scan(&mut self) -> anyhow::Result<()> {
+        let paths = self
+            .ingestor
+            .list(&self.folder)
+            .with_context(|| format!("failed to list {}", self.folder.display()))?;
+        let batch = self.ingestor.read_paths(&paths);
+        self.apply(batch);
+        Ok(())
+    }
+
+    /// Reads what is new in the given drops.
+    pub fn read_paths(&mut self, paths: &[PathBuf]) {
+        let paths: Vec<PathBuf> = paths
+            .iter()
+            .filter(|p| p.parent() == Some(self.folder.as_path()) || p.parent().is_none())
+            .cloned()
+            .collect();
+        let batch = self.ingestor.read_paths(&paths);
+        self.apply(batch);
+    }
+
+    /// Drops whose last bytes are not a complete record yet.
+    fn waiting_paths(&self) -> Vec<PathBuf> {
+        self.ingestor
+            .files
+            .iter()
+            .filter(|(_, s)| s.waiting)
+            .map(|(name, _)| self.folder.join(name))
+            .collect()
+    }
+
+    fn apply(&mut self, mut batch: Batch) {
+        if batch.is_empty() {
+            return;
+        }
+        for (table, key, row) in std::mem::take(&mut batch.lookup_rows) {
+            self.store.lookups.insert(table, key, row);
+        }
+        for (source, record) in &batch.records {
+            self.store
+                .upsert(&self.config.sources[*source].fields, record);
+        }
+        self.rows_read += batch.rows_read;
+        self.rejected_rows += batch.rejections.len() as u64;
+        for rejection in &batch.rejections {
+            *self
+                .rejections_by_reason
+                .entry(reason_class(&rejection.reason))
+                .or_default() += 1;
+        }
+        if let Err(err) = self.quarantine.write(&batch.rejections) {
+            log::error!(
+                "failed to write {}: {err}",
+                self.quarantine.path().display()
+            );
+        }
+        log_rejections(&batch);
+    }
+
+    /// Trains a model on the current cases, in this thread.
+    pub fn train_now(&mut self) {
+        let facts = self.facts();
+        let version = self.status.version.unwrap_or(0) + 1;
+        let result = SatisfactionModel::train(&facts, &self.config.model, version)
+            .map_err(|e| e.to_string());
+        self.install_model(result);
+    }
+
+    fn install_model(&mut self, result: Result<SatisfactionModel, String>) {
+        self.status.training = false;
+        match result {
+            Ok(model) => {
+                let e = &model.evaluation;
+                log::info!(
+                    "model v{} trained on {} cases: held-out MAE {:.3} against baseline {:.3}",
+                    model.version,
+                    e.trained_on,
+                    e.mae,
+                    e.baseline_mae
+                );
+                self.status.version = Some(model.version);
+                self.status.evaluation = Some(model.evaluation.clone());
+                self.status.last_error = None;
+                self.model = Some(Arc::new(model));
+            }
+            Err(err) => {
+                log::warn!("model training failed, the previous model keeps serving: {err}");
+                self.status.last_error = Some(err);
+            }
+        }
+    }
+
+    fn facts(&self) -> Vec<CaseFacts> {
+        metrics::case_facts(&self.store, &self.config, &self.predictions)
+    }
+
+    /// Computes a new snapshot: predictions, figures per window, alerts.
+    pub fn snapshot(&mut self) -> Snapshot {
+        let mut facts = self.facts();
+        if let Some(model) = &self.model {
+            self.predictions = model.predict(&facts);
+            for case in &mut facts {
+                case.predicted = self.predictions.get(&case.key).copied();
+            }
+        }
+
+        let mut windows: Vec<Window> = self.config.windows.clone();
+        for rule in &self.config.alerts {
+            if !windows.contains(&rule.window) {
+                windows.push(rule.window);
+            }
+        }
+        if !windows.contains(&Window::All) {
+            windows.push(Window::All);
+        }
+        let figures: BTreeMap<String, metrics::WindowFigures> = windows
+            .iter()
+            .map(|w| {
+                (
+                    w.to_string(),
+                    metrics::window_figures(&facts, &self.config, *w),
+                )
+            })
+            .collect();
+
+        let holding = alerts::evaluate(&self.config, &figures);
+        let watermark = metrics::watermark(&facts);
+        let events = self
+            .alert_book
+            .update(holding, watermark, self.status.version);
+        AlertFile::log(&events);
+        if let Err(err) = self.alert_file.append(&events) {
+            log::error!("failed to append to alerts.jsonl: {err}");
+        }
+        if let Some(sender) = &self.alert_events {
+            for event in events {
+                let _ = sender.send(event);
+            }
+        }
+
+        self.sequence += 1;
+        Snapshot {
+            sequence: self.sequence,
+            cases: self.store.len(),
+            windows: figures,
+            window_order: self
+                .config
+                .windows
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+            dimensions: self
+                .config
+                .dimensions
+                .iter()
+                .map(|d| d.name.clone())
+                .collect(),
+            model: self.status.clone(),
+            alerts: self.alert_book.active(),
+            ingest: IngestStatus {
+                folder: self.folder.display().to_string(),
+                mode: self.mode.clone(),
+                rows_read: self.rows_read,
+                rejected_rows: self.rejected_rows,
+                rows_per_second: self.rows_per_second(),
+                files: self.ingestor.files.clone(),
+                rejections_by_reason: self.rejections_by_reason.clone(),
+                quarantine_file: self.quarantine.path().display().to_string(),
+            },
+        }
+    }
+
+    fn rows_per_second(&mut self) -> f64 {
+        let now = Instant::now();
+        self.throughput.push_back((now, self.rows_read));
+        while self.throughput.len() > 2
+            && now.duration_since(self.throughput[0].0) > Duration::from_secs(5)
+        {
+            self.throughput.pop_front();
+        }
+        let (start, rows) = self.throughput[0];
+        let seconds = now.duration_since(start).as_secs_f64();
+        if seconds > 0.0 {
+            (self.rows_read - rows) as f64 / seconds
+        } else {
+            0.0
+        }
+    }
+
+    /// Runs the engine loop until `Command::Shutdown` or until every sender is gone,
+    /// publishing a snapshot after each change at most every `refresh_millis`.
+    pub fn run(
+        mut self,
+        inputs: mpsc::Receiver<Input>,
+        retrain: mpsc::Sender<Input>,
+        publish: impl Fn(Snapshot),
+    ) -> Snapshot {
+        let refresh = Duration::from_millis(self.config.refresh_millis);
+        let mut dirty = true;
+        let mut last_publish = Instant::now() - refresh;
+        if let Err(err) = self.scan() {
+            log::error!("{err:#}");
+        }
+        let mut last_auto_train = 0;
+        loop {
+            match inputs.recv_timeout(refresh) {
+                Ok(Input::Change(Change::Paths(paths))) => {
+                    self.read_paths(&paths);
+                    dirty = true;
+                }
+                Ok(Input::Change(Change::Rescan)) => {
+                    if let Err(err) = self.scan() {
+                        log::error!("{err:#}");
+                    }
+                    dirty = true;
+                }
+                Ok(Input::Command(Command::Retrain)) => self.start_training(&retrain),
+                Ok(Input::Command(Command::Shutdown))
+                | Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                Ok(Input::Trained(result)) => {
+                    self.install_model(result);
+                    dirty = true;
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    let waiting = self.waiting_paths();
+                    if !waiting.is_empty() {
+                        self.read_paths(&waiting);
+                        dirty = true;
+                    }
+                }
+            }
+            if self.model.is_none()
+                && !self.status.training
+                && self.store.len() >= self.config.model.min_rated
+                && self.store.len() >= last_auto_train * 2
+            {
+                last_auto_train = self.store.len();
+                self.start_training(&retrain);
+            }
+            if dirty && last_publish.elapsed() >= refresh {
+                publish(self.snapshot());
+                last_publish = Instant::now();
+                dirty = false;
+            }
+        }
+        let last = self.snapshot();
+        publish(last.clone());
+        last
+    }
+
+    fn start_training(&mut self, results: &mpsc::Sender<Input>) {
+        if self.status.training {
+            log::info!("a training run is in progress; the request waits for it");
+            return;
+        }
+        self.status.training = true;
+        let facts = self.facts();
+        let settings = self.config.model.clone();
+        let version = self.status.version.unwrap_or(0) + 1;
+        let results = results.clone();
+        log::info!(
+            "training model v{version} on {} cases in the background",
+            facts.len()
+        );
+        let spawned = std::thread::Builder::new()
+            .name("csmon-train".to_string())
+            .spawn(move || {
+                let outcome = std::panic::catch_unwind(|| {
+                    SatisfactionModel::train(&facts, &settings, version)
+                });
+                let result = match outcome {
+                    Ok(result) => result.map_err(|e| e.to_string()),
+                    Err(_) => Err("training panicked".to_string()),
+                };
+                let _ = results.send(Input::Trained(result));
+            });
+        if let Err(err) = spawned {
+            self.status.training = false;
+            log::error!("failed to start the training thread: {err}");
+        }
+    }
+}
+
+/// Groups rejection reasons by their text before the first ':' or ';', so counts per reason
+/// do not split on the values inside them.
+fn reason_class(reason: &str) -> String {
+    let cut = reason.find([':', ';', '\'']).unwrap_or(reason.len());
+    reason[..cut].trim().to_string()
+}
+
+/// Logs one line per file and reason, not one per rejected row.
+fn log_rejections(batch: &Batch) {
+    let mut counts: BTreeMap<(&str, String), (u64, u64, &str)> = BTreeMap::new();
+    for rejection in &batch.rejections {
+        let entry = counts
+            .entry((&rejection.file, reason_class(&rejection.reason)))
+            .or_insert((0, rejection.line, &rejection.field));
+        entry.0 += 1;
+    }
+    for ((file, reason), (count, line, field)) in counts {
+        log::warn!(
+            "{file}: {count} record(s) quarantined, first at line {line}, field '{field}': {reason}"
+        );
+    }
+}

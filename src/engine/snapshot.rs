@@ -1,0 +1,55 @@
+//! The snapshot: the immutable set of figures the screen, the headless printer and the
+//! exporter draw from.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::alerts::Alert;
+use crate::ingest::FileStats;
+use crate::metrics::WindowFigures;
+use crate::model::Evaluation;
+
+/// State of the model as the screen shows it.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ModelStatus {
+    pub version: Option<u64>,
+    pub evaluation: Option<Evaluation>,
+    pub training: bool,
+    /// Why the last training did not produce a model, if it did not.
+    pub last_error: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct IngestStatus {
+    pub folder: String,
+    /// How changes are found: "notify" or "scan".
+    pub mode: String,
+    pub rows_read: u64,
+    pub rejected_rows: u64,
+    pub rows_per_second: f64,
+    pub files: BTreeMap<String, FileStats>,
+    pub rejections_by_reason: BTreeMap<String, u64>,
+    pub quarantine_file: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Snapshot {
+    /// Increases with every snapshot, so readers can tell a new one.
+    pub sequence: u64,
+    pub cases: usize,
+    /// Figures per window, keyed by the window's label ("24h", "all").
+    pub windows: BTreeMap<String, WindowFigures>,
+    /// Window labels in the order the config lists them.
+    pub window_order: Vec<String>,
+    pub dimensions: Vec<String>,
+    pub model: ModelStatus,
+    pub alerts: Vec<Alert>,
+    pub ingest: IngestStatus,
+}
+
+impl Snapshot {
+    pub fn window(&self, label: &str) -> Option<&WindowFigures> {
+        self.windows.get(label)
+    }
+}

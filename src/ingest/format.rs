@@ -1,0 +1,221 @@
+//! Record parsing for each drop format, on byte ranges that hold only complete records.
+
+use std::sync::Arc;
+
+use crate::config::Format;
+use crate::normalize::{RawRecord, Rejection};
+
+/// Decides the format of a drop from its first bytes: `[` starts a JSON array, `{` JSON
+/// Lines (or one JSON document when the first line is not a whole object), anything else CSV.
+pub fn detect(bytes: &[u8]) -> Format {
+    let first_line_end = bytes
+        .iter()
+        .position(|&b| b == b'\n')
+        .unwrap_or(bytes.len());
+    match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'[') => Format::JsonArray,
+        Some(b'{') => {
+            let first_line = &bytes[..first_line_end];
+            if serde_json::from_slice::<serde_json::Value>(first_line).is_ok() {
+                Format::JsonLines
+            } else {
+                Format::JsonArray
+            }
+        }
+        _ => Format::Csv,
+    }
+}
+
+/// Returns the length of the prefix of `bytes` that ends at a record boundary: after the
+/// last newline outside CSV quotes. With `quote_aware` false every newline is a boundary.
+pub fn complete_prefix(bytes: &[u8], quote_aware: bool) -> usize {
+    let mut in_quotes = false;
+    let mut end = 0;
+    for (index, &byte) in bytes.iter().enumerate() {
+        match byte {
+            b'"' if quote_aware => in_quotes = !in_quotes,
+            b'\n' if !in_quotes => end = index + 1,
+            _ => {}
+        }
+    }
+    end
+}
+
+/// Reports whether `bytes` ends inside a quoted CSV field.
+pub fn ends_in_quotes(bytes: &[u8]) -> bool {
+    bytes.iter().filter(|&&b| b == b'"').count() % 2 == 1
+}
+
+pub struct CsvChunk<'a> {
+    pub file: &'a Arc<str>,
+    pub bytes: &'a [u8],
+    /// Line number of the chunk's first line, 1-based.
+    pub first_line: u64,
+    pub delimiter: u8,
+}
+
+/// Parses complete CSV records. When `header` is empty the first record becomes the header.
+/// Rows whose field count differs from the header's are rejected, because a missing or extra
+/// delimiter shifts every later column and padding would put values under the wrong names.
+pub fn parse_csv(
+    chunk: &CsvChunk<'_>,
+    header: &mut Option<Arc<[String]>>,
+    records: &mut Vec<RawRecord>,
+    rejections: &mut Vec<Rejection>,
+) {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(chunk.delimiter)
+        .from_reader(chunk.bytes);
+    let mut row = csv::ByteRecord::new();
+    loop {
+        let line = chunk.first_line + reader.position().line().saturating_sub(1);
+        match reader.read_byte_record(&mut row) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(err) => {
+                rejections.push(Rejection::new(
+                    chunk.file,
+                    line,
+                    "(record)",
+                    "",
+                    format!("unreadable CSV: {err}"),
+                ));
+                continue;
+            }
+        }
+        if row.len() == 1 && row.get(0).is_some_and(<[u8]>::is_empty) {
+            continue;
+        }
+        let fields: Vec<String> = row
+            .iter()
+            .map(|f| String::from_utf8_lossy(f).into_owned())
+            .collect();
+        let Some(columns) = header else {
+            *header = Some(fields.into_iter().map(|f| f.trim().to_string()).collect());
+            continue;
+        };
+        if fields.len() != columns.len() {
+            rejections.push(Rejection::new(
+                chunk.file,
+                line,
+                "(record)",
+                &fields.join(","),
+                format!(
+                    "row has {} fields but the header has {}; fix the delimiters or quoting of this row",
+                    fields.len(),
+                    columns.len()
+                ),
+            ));
+            continue;
+        }
+        records.push(RawRecord {
+            file: chunk.file.clone(),
+            line,
+            columns: columns.clone(),
+            values: fields.into_iter().map(Some).collect(),
+        });
+    }
+}
+
+/// Parses JSON Lines; each line that is not a JSON object is rejected on its own.
+pub fn parse_json_lines(
+    file: &Arc<str>,
+    bytes: &[u8],
+    first_line: u64,
+    records: &mut Vec<RawRecord>,
+    rejections: &mut Vec<Rejection>,
+) {
+    for (offset, line_bytes) in bytes.split(|&b| b == b'\n').enumerate() {
+        let line = first_line + offset as u64;
+        let text = String::from_utf8_lossy(line_bytes);
+        let text = text.trim();
+        if text.is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<serde_json::Value>(text) {
+            Ok(serde_json::Value::Object(object)) => {
+                records.push(object_record(file, line, object))
+            }
+            Ok(_) => rejections.push(Rejection::new(
+                file,
+                line,
+                "(record)",
+                text,
+                "line is JSON but not an object; write one {...} per line",
+            )),
+            Err(err) => rejections.push(Rejection::new(
+                file,
+                line,
+                "(record)",
+                text,
+                format!("invalid JSON: {err}"),
+            )),
+        }
+    }
+}
+
+/// Outcome of parsing a whole JSON document.
+pub enum Document {
+    Records(Vec<RawRecord>, Vec<Rejection>),
+    Invalid(String),
+}
+
+/// Parses a JSON array of objects, a single object, or an object wrapping an array under
+/// `wrapper_key`. A record's line is its 1-based index in the array.
+pub fn parse_json_document(file: &Arc<str>, bytes: &[u8], wrapper_key: Option<&str>) -> Document {
+    let value: serde_json::Value = match serde_json::from_slice(bytes) {
+        Ok(value) => value,
+        Err(err) => return Document::Invalid(format!("invalid JSON: {err}")),
+    };
+    let items = match value {
+        serde_json::Value::Array(items) => items,
+        serde_json::Value::Object(mut object) => match wrapper_key.and_then(|k| object.remove(k)) {
+            Some(serde_json::Value::Array(items)) => items,
+            _ => vec![serde_json::Value::Object(object)],
+        },
+        _ => {
+            return Document::Invalid("JSON document is neither an array nor an object".to_string());
+        }
+    };
+    let mut records = Vec::with_capacity(items.len());
+    let mut rejections = Vec::new();
+    for (index, item) in items.into_iter().enumerate() {
+        let line = index as u64 + 1;
+        match item {
+            serde_json::Value::Object(object) => records.push(object_record(file, line, object)),
+            other => rejections.push(Rejection::new(
+                file,
+                line,
+                "(record)",
+                &other.to_string(),
+                "array item is not an object; write each record as {...}",
+            )),
+        }
+    }
+    Document::Records(records, rejections)
+}
+
+fn object_record(
+    file: &Arc<str>,
+    line: u64,
+    object: serde_json::Map<String, serde_json::Value>,
+) -> RawRecord {
+    let mut columns = Vec::with_capacity(object.len());
+    let mut values = Vec::with_capacity(object.len());
+    for (column, value) in object {
+        columns.push(column);
+        values.push(match value {
+            serde_json::Value::Null => None,
+            serde_json::Value::String(text) => Some(text),
+            other => Some(other.to_string()),
+        });
+    }
+    RawRecord {
+        file: file.clone(),
+        line,
+        columns: columns.into(),
+        values,
+    }
+}
