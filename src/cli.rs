@@ -17,7 +17,7 @@ use crate::{export, replay, report, ui};
     about = "Terminal monitor of e-commerce customer-service quality"
 )]
 pub struct Cli {
-    /// Config file (TOML); else $CSMON_CONFIG, else the built-in config.
+    /// Config file (TOML); else `$CSMON_CONFIG`, else the built-in config.
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
 

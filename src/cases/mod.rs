@@ -73,10 +73,10 @@ enum Slot {
 }
 
 impl Slot {
-    fn value(&self) -> Option<Value> {
+    fn value(&self) -> Value {
         match self {
-            Slot::Set(value) | Slot::Ordered { value, .. } => Some(value.clone()),
-            Slot::Sum(parts) => Some(Value::Number(parts.values().sum())),
+            Slot::Set(value) | Slot::Ordered { value, .. } => value.clone(),
+            Slot::Sum(parts) => Value::Number(parts.values().sum()),
         }
     }
 }
@@ -146,13 +146,12 @@ impl CaseStore {
     /// same record twice leaves the case as applying it once.
     pub fn upsert(&mut self, source_fields: &[FieldMap], record: &CleanRecord) {
         self.seq += 1;
-        let index = match self.keys.get(&record.key) {
-            Some(index) => *index,
-            None => {
-                self.cases.push((record.key.clone(), Case::default()));
-                self.keys.insert(record.key.clone(), self.cases.len() - 1);
-                self.cases.len() - 1
-            }
+        let index = if let Some(index) = self.keys.get(&record.key) {
+            *index
+        } else {
+            self.cases.push((record.key.clone(), Case::default()));
+            self.keys.insert(record.key.clone(), self.cases.len() - 1);
+            self.cases.len() - 1
         };
         let field_count = self.fields.len();
         let seq = self.seq;
@@ -179,7 +178,7 @@ impl CaseStore {
     fn resolve(&self, key: &str, case: &Case) -> ResolvedCase {
         let mut values = Vec::with_capacity(self.fields.len());
         for (slot, chain) in case.slots.iter().zip(&self.chains) {
-            let value = slot.as_ref().and_then(Slot::value);
+            let value = slot.as_ref().map(Slot::value);
             values.push(match (value, chain) {
                 (Some(Value::Text(text)), Some((steps, keep))) => {
                     self.lookups.resolve(&text, steps, *keep)

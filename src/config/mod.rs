@@ -315,7 +315,7 @@ impl Checker<'_> {
 
         let tiers = self.tiers(raw.tier)?;
         let alerts = self.alerts(raw.alert, &dimensions)?;
-        let model = self.model(raw.model.unwrap_or_default())?;
+        let model = self.model(&raw.model.unwrap_or_default())?;
 
         Ok(Config {
             origin: self.origin.to_string(),
@@ -443,6 +443,10 @@ impl Checker<'_> {
         })
     }
 
+    #[expect(
+        clippy::too_many_lines,
+        reason = "one check after another, in key order"
+    )]
     fn field(
         &self,
         key: &str,
@@ -676,7 +680,7 @@ impl Checker<'_> {
             .collect()
     }
 
-    fn model(&self, raw: file::ModelFile) -> Result<ModelSettings, ConfigError> {
+    fn model(&self, raw: &file::ModelFile) -> Result<ModelSettings, ConfigError> {
         let test_share = raw.test_share.unwrap_or(0.2);
         if !(test_share > 0.0 && test_share < 1.0) {
             return Err(self.error(

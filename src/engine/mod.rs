@@ -32,7 +32,7 @@ pub enum Command {
 pub enum Input {
     Change(Change),
     Command(Command),
-    Trained(Result<SatisfactionModel, String>),
+    Trained(Box<Result<SatisfactionModel, String>>),
 }
 
 pub struct Engine {
@@ -244,6 +244,7 @@ impl Engine {
         self.sequence += 1;
         Snapshot {
             sequence: self.sequence,
+            min_segment_cases: self.config.min_segment_cases,
             cases: self.store.len(),
             windows: figures,
             window_order: self
@@ -294,13 +295,15 @@ impl Engine {
     /// publishing a snapshot after each change at most every `refresh_millis`.
     pub fn run(
         mut self,
-        inputs: mpsc::Receiver<Input>,
-        retrain: mpsc::Sender<Input>,
+        inputs: &mpsc::Receiver<Input>,
+        retrain: &mpsc::Sender<Input>,
         publish: impl Fn(Snapshot),
     ) -> Snapshot {
         let refresh = Duration::from_millis(self.config.refresh_millis);
         let mut dirty = true;
-        let mut last_publish = Instant::now() - refresh;
+        let mut last_publish = Instant::now()
+            .checked_sub(refresh)
+            .unwrap_or_else(Instant::now);
         if let Err(err) = self.scan() {
             log::error!("{err:#}");
         }
@@ -317,11 +320,11 @@ impl Engine {
                     }
                     dirty = true;
                 }
-                Ok(Input::Command(Command::Retrain)) => self.start_training(&retrain),
+                Ok(Input::Command(Command::Retrain)) => self.start_training(retrain),
                 Ok(Input::Command(Command::Shutdown))
                 | Err(mpsc::RecvTimeoutError::Disconnected) => break,
                 Ok(Input::Trained(result)) => {
-                    self.install_model(result);
+                    self.install_model(*result);
                     dirty = true;
                 }
                 Err(mpsc::RecvTimeoutError::Timeout) => {
@@ -338,7 +341,7 @@ impl Engine {
                 && self.store.len() >= last_auto_train * 2
             {
                 last_auto_train = self.store.len();
-                self.start_training(&retrain);
+                self.start_training(retrain);
             }
             if dirty && last_publish.elapsed() >= refresh {
                 publish(self.snapshot());
@@ -375,7 +378,7 @@ impl Engine {
                     Ok(result) => result.map_err(|e| e.to_string()),
                     Err(_) => Err("training panicked".to_string()),
                 };
-                let _ = results.send(Input::Trained(result));
+                let _ = results.send(Input::Trained(Box::new(result)));
             });
         if let Err(err) = spawned {
             self.status.training = false;

@@ -43,6 +43,7 @@ pub struct Snapshot {
     /// Window labels in the order the config lists them.
     pub window_order: Vec<String>,
     pub dimensions: Vec<String>,
+    pub min_segment_cases: u64,
     pub model: ModelStatus,
     pub alerts: Vec<Alert>,
     pub ingest: IngestStatus,

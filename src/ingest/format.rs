@@ -136,7 +136,7 @@ pub fn parse_json_lines(
         }
         match serde_json::from_str::<serde_json::Value>(text) {
             Ok(serde_json::Value::Object(object)) => {
-                records.push(object_record(file, line, object))
+                records.push(object_record(file, line, object));
             }
             Ok(_) => rejections.push(Rejection::new(
                 file,
@@ -176,7 +176,9 @@ pub fn parse_json_document(file: &Arc<str>, bytes: &[u8], wrapper_key: Option<&s
             _ => vec![serde_json::Value::Object(object)],
         },
         _ => {
-            return Document::Invalid("JSON document is neither an array nor an object".to_string());
+            return Document::Invalid(
+                "JSON document is neither an array nor an object".to_string(),
+            );
         }
     };
     let mut records = Vec::with_capacity(items.len());

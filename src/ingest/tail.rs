@@ -96,9 +96,10 @@ impl Tail {
             .and_then(|m| SystemTime::now().duration_since(m).ok())
             .is_some_and(|age| age >= quiet);
 
-        let format = match self.format {
-            Some(format) => format,
-            None => {
+        let format = if let Some(format) = self.format {
+            format
+        } else {
+            {
                 let mut head = vec![0; 4096];
                 let read = file.read(&mut head)?;
                 head.truncate(read);

@@ -211,6 +211,7 @@ fn quantiles(sketch: &DDSketch) -> Quantiles {
 }
 
 #[cfg(test)]
+#[allow(clippy::float_cmp, reason = "sentinels and exact sums compare exactly")]
 mod tests {
     use super::*;
 
@@ -267,7 +268,9 @@ mod tests {
             })
             .collect();
         let mut builder = FiguresBuilder::new(&weights);
-        cases.iter().for_each(|c| builder.add(c));
+        for case in &cases {
+            builder.add(case);
+        }
         let figures = builder.finish();
         assert_eq!(figures.rated, 4);
         assert_eq!(figures.csat_mean, Some(3.0));

@@ -47,7 +47,9 @@ impl fmt::Display for Window {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Window::All => f.write_str("all"),
-            Window::Last(span) if span % 86_400 == 0 => write!(f, "{}d", span / 86_400),
+            Window::Last(span) if span % 86_400 == 0 && *span > 86_400 => {
+                write!(f, "{}d", span / 86_400)
+            }
             Window::Last(span) if span % 3600 == 0 => write!(f, "{}h", span / 3600),
             Window::Last(span) => write!(f, "{}m", span / 60),
         }
@@ -66,7 +68,7 @@ mod tests {
 
     #[test]
     fn parse_and_display_round_trip() {
-        for text in ["all", "1h", "24h", "7d", "90m"] {
+        for text in ["all", "1h", "24h", "7d", "90m", "36h"] {
             let window = Window::parse(text).expect("valid window");
             assert_eq!(window.to_string(), text);
         }

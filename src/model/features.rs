@@ -103,6 +103,7 @@ impl FeatureSchema {
 }
 
 #[cfg(test)]
+#[allow(clippy::float_cmp, reason = "sentinels and exact sums compare exactly")]
 mod tests {
     use super::*;
 

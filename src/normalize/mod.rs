@@ -81,11 +81,9 @@ impl Ord for OrderKey {
     fn cmp(&self, other: &Self) -> Ordering {
         match (self, other) {
             (OrderKey::Missing, OrderKey::Missing) => Ordering::Equal,
-            (OrderKey::Missing, _) => Ordering::Less,
-            (_, OrderKey::Missing) => Ordering::Greater,
+            (OrderKey::Missing, _) | (OrderKey::Number(_), OrderKey::Text(_)) => Ordering::Less,
+            (_, OrderKey::Missing) | (OrderKey::Text(_), OrderKey::Number(_)) => Ordering::Greater,
             (OrderKey::Number(a), OrderKey::Number(b)) => a.total_cmp(b),
-            (OrderKey::Number(_), OrderKey::Text(_)) => Ordering::Less,
-            (OrderKey::Text(_), OrderKey::Number(_)) => Ordering::Greater,
             (OrderKey::Text(a), OrderKey::Text(b)) => a.cmp(b),
         }
     }

@@ -125,7 +125,7 @@ pub fn run(config: &Config, dir: &Path, interval: f64, poll: bool) -> anyhow::Re
     let engine_thread = std::thread::Builder::new()
         .name("csmon-engine".to_string())
         .spawn(move || {
-            engine.run(receiver, retrain, move |snapshot| {
+            engine.run(&receiver, &retrain, move |snapshot| {
                 if let Ok(mut slot) = publish_into.lock() {
                     *slot = Some(snapshot);
                 }

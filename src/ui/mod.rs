@@ -1,13 +1,156 @@
-//! The terminal screen and the headless printer.
+//! The terminal screen and the headless printer. Only this module knows the terminal.
 
+pub mod app;
 pub mod headless;
+pub mod render;
 pub mod sanitize;
 
+use std::io::IsTerminal;
 use std::path::Path;
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use crossterm::event::{Event, EventStream};
+use futures::StreamExt;
+use tokio::signal::unix::{SignalKind, signal};
 
 use crate::config::Config;
+use crate::engine::{Command, Engine, Input, Snapshot};
+use crate::export;
+use crate::ingest::watcher;
+use app::{Action, App};
+use render::Theme;
 
-/// Runs the screen. Placeholder until the screen module lands.
-pub fn run(_config: &Config, _dir: &Path, _poll: bool) -> anyhow::Result<i32> {
-    anyhow::bail!("the screen is not built yet; use --headless or report")
+/// Shortest time between two frames: at most ten frames a second.
+const FRAME: Duration = Duration::from_millis(100);
+/// An idle screen still redraws this often, so new log lines appear.
+const IDLE_REDRAW: Duration = Duration::from_secs(1);
+
+/// Rejects terminals the screen cannot drive, pointing to the commands that need none.
+fn check_terminal() -> anyhow::Result<()> {
+    if !std::io::stdout().is_terminal() {
+        bail!("standard output is not a terminal; use `csmon watch --headless` or `csmon report`");
+    }
+    if std::env::var("TERM").is_ok_and(|term| term == "dumb") {
+        bail!("TERM=dumb cannot show the screen; use `csmon watch --headless` or `csmon report`");
+    }
+    Ok(())
+}
+
+pub fn run(config: &Config, dir: &Path, poll: bool) -> anyhow::Result<i32> {
+    check_terminal()?;
+    tui_logger::init_logger(log::LevelFilter::Info).context("failed to start the log pane")?;
+    tui_logger::set_default_level(log::LevelFilter::Info);
+
+    let (inputs, receiver) = mpsc::channel();
+    let mut engine = Engine::new(config, dir)?;
+    let change_sender = Mutex::new(inputs.clone());
+    let watch = watcher::start(dir, poll, move |change| {
+        change_sender
+            .lock()
+            .is_ok_and(|s| s.send(Input::Change(change)).is_ok())
+    })
+    .with_context(|| format!("failed to watch {}", dir.display()))?;
+    engine.set_mode(watch.mode());
+    log::info!("watching {} ({} mode)", dir.display(), watch.mode());
+
+    let (publish, snapshots) = tokio::sync::watch::channel(Arc::new(Snapshot::default()));
+    let retrain = inputs.clone();
+    let engine_thread = std::thread::Builder::new()
+        .name("csmon-engine".to_string())
+        .spawn(move || {
+            engine.run(&receiver, &retrain, move |snapshot| {
+                let _ = publish.send(Arc::new(snapshot));
+            })
+        })?;
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let terminal = ratatui::init();
+    let result = runtime.block_on(event_loop(terminal, snapshots, &inputs, config));
+    ratatui::restore();
+
+    let _ = inputs.send(Input::Command(Command::Shutdown));
+    drop(watch);
+    if engine_thread.join().is_err() {
+        bail!("engine thread panicked");
+    }
+    result.map(|()| 0)
+}
+
+async fn event_loop(
+    mut terminal: ratatui::DefaultTerminal,
+    mut snapshots: tokio::sync::watch::Receiver<Arc<Snapshot>>,
+    inputs: &mpsc::Sender<Input>,
+    config: &Config,
+) -> anyhow::Result<()> {
+    let theme = Theme::from_env();
+    let mut app = App::new(snapshots.borrow().clone());
+    let mut events = EventStream::new();
+    let mut ticker = tokio::time::interval(FRAME);
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut hangup = signal(SignalKind::hangup())?;
+    let mut dirty = true;
+    let mut last_draw = Instant::now()
+        .checked_sub(IDLE_REDRAW)
+        .unwrap_or_else(Instant::now);
+
+    loop {
+        if (dirty && last_draw.elapsed() >= FRAME) || last_draw.elapsed() >= IDLE_REDRAW {
+            tui_logger::move_events();
+            terminal.draw(|frame| render::render(frame, &app, theme))?;
+            last_draw = Instant::now();
+            dirty = false;
+        }
+        tokio::select! {
+            event = events.next() => match event {
+                Some(Ok(Event::Key(key))) => {
+                    dirty = true;
+                    match app.on_key(key) {
+                        Action::Quit => return Ok(()),
+                        Action::Retrain => {
+                            let _ = inputs.send(Input::Command(Command::Retrain));
+                        }
+                        Action::Export => start_export(config, &app),
+                        Action::None => {}
+                    }
+                }
+                Some(Ok(_)) => dirty = true,
+                Some(Err(err)) => return Err(err).context("failed to read terminal input"),
+                None => return Ok(()),
+            },
+            changed = snapshots.changed() => {
+                if changed.is_err() {
+                    return Ok(());
+                }
+                let snapshot = snapshots.borrow_and_update().clone();
+                app.set_snapshot(snapshot);
+                dirty = true;
+            }
+            _ = ticker.tick() => {}
+            _ = terminate.recv() => return Ok(()),
+            _ = hangup.recv() => return Ok(()),
+        }
+    }
+}
+
+/// Writes the figures of the window on screen to the state folder, off the event loop.
+fn start_export(config: &Config, app: &App) {
+    let state_dir = config.state_dir.clone();
+    let snapshot = app.snapshot.clone();
+    let window = app.window_label().to_string();
+    tokio::task::spawn_blocking(move || {
+        match export::write_export(&state_dir, &snapshot, &window) {
+            Ok((csv, json)) => log::info!(
+                "exported window {window} to {} and {}",
+                csv.display(),
+                json.display()
+            ),
+            Err(err) => log::error!("export failed: {err:#}"),
+        }
+    });
 }
