@@ -703,3 +703,120 @@ impl Checker<'_> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = r#"
+[[source]]
+name = "tickets"
+files = "*.csv"
+key = "id"
+[source.fields]
+created_at = "created"
+"#;
+
+    fn error_of(text: &str) -> ConfigError {
+        Config::parse(text, "test.toml", Path::new(".")).expect_err("config is invalid")
+    }
+
+    #[test]
+    fn shipped_configs_are_valid() {
+        for name in ["csmon.toml", "olist.toml"] {
+            let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("config")
+                .join(name);
+            let text = std::fs::read_to_string(&path).expect("shipped config");
+            Config::parse(&text, name, Path::new(".")).unwrap_or_else(|e| panic!("{name}: {e}"));
+        }
+    }
+
+    #[test]
+    fn builtin_default_is_csmon_toml() {
+        let config = Config::parse(DEFAULT_CONFIG, "built-in", Path::new(".")).expect("valid");
+        assert_eq!(config.sources.len(), 2);
+        assert_eq!(config.state_dir, PathBuf::from(".csmon/state"));
+    }
+
+    #[test]
+    fn errors_name_key_and_fix() {
+        let cases = [
+            (
+                MINIMAL.replace(
+                    "created_at = \"created\"",
+                    "status = { column = \"s\", merge = \"newest\" }",
+                ),
+                "source[0].fields.status.merge",
+                "use \"set\"",
+            ),
+            (
+                MINIMAL.replace(
+                    "created_at = \"created\"",
+                    "status = { column = \"s\", merge = \"latest\" }",
+                ),
+                "source[0].fields.status.by",
+                "name the column",
+            ),
+            (
+                MINIMAL.replace(
+                    "created_at = \"created\"",
+                    "channel = { column = \"c\", merge = \"sum\" }",
+                ),
+                "source[0].fields.channel.merge",
+                "order_amount",
+            ),
+            (
+                MINIMAL.replace(
+                    "created_at = \"created\"",
+                    "region = { column = \"c\", lookup = [\"nope.state\"] }",
+                ),
+                "source[0].fields.region.lookup",
+                "add that [[lookup]]",
+            ),
+            (
+                format!("timezone = \"Mars/Olympus\"\n{MINIMAL}"),
+                "timezone",
+                "IANA",
+            ),
+            (
+                format!("windows = [\"3w\"]\n{MINIMAL}"),
+                "windows",
+                "\"24h\"",
+            ),
+            (
+                format!(
+                    "{MINIMAL}\n[[alert]]\nname = \"x\"\nmetric = \"happiness\"\nop = \"<\"\nthreshold = 1\n"
+                ),
+                "alert[0].metric",
+                "csat_pct",
+            ),
+            (
+                format!("{MINIMAL}\n[[dimension]]\nname = \"agent\"\nfield = \"agent\"\n"),
+                "dimension[0].field",
+                "map 'agent'",
+            ),
+            (
+                format!("{MINIMAL}\n[[tier]]\nname = \"t\"\nmin_purchases = 1\nweight = -1\n"),
+                "tier[0].weight",
+                "above 0",
+            ),
+            (
+                format!("colour = \"red\"\n{MINIMAL}"),
+                "line 1",
+                "unknown keys",
+            ),
+            (String::new(), "source", "add at least one"),
+        ];
+        for (text, key, fix) in cases {
+            let error = error_of(&text);
+            assert_eq!(error.key, key, "{error}");
+            let message = error.to_string();
+            assert!(
+                message.contains(fix),
+                "message '{message}' should contain '{fix}'"
+            );
+            assert!(message.starts_with("test.toml: "), "{message}");
+        }
+    }
+}

@@ -36,6 +36,7 @@ pub fn config_in(dir: &Path, shipped: &str) -> (PathBuf, PathBuf) {
         })
         .collect();
     assert!(replaced, "{shipped} sets state_dir");
+    std::fs::create_dir_all(dir).expect("config folder");
     let path = dir.join(shipped);
     std::fs::write(&path, lines.join("\n")).expect("temp config is writable");
     (path, state)

@@ -1,0 +1,216 @@
+//! `csmon watch --headless` with a real notify watcher: the Olist tables dropped one by one
+//! into the watched folder end with the same figures as one `report` over them.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use common::{config_in, olist_dir, report_json};
+
+fn spawn_headless(config: &Path, dir: &Path, extra: &[&str]) -> (Child, mpsc::Receiver<String>) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_csmon"))
+        .args([
+            "--config",
+            &config.display().to_string(),
+            "watch",
+            &dir.display().to_string(),
+            "--headless",
+            "--interval",
+            "0.3",
+        ])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("csmon starts");
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let (sender, lines) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if sender.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    (child, lines)
+}
+
+fn wait_for_line(lines: &mpsc::Receiver<String>, needle: &str, timeout: Duration) -> String {
+    let deadline = Instant::now() + timeout;
+    let mut seen = Vec::new();
+    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+        match lines.recv_timeout(left) {
+            Ok(line) if line.contains(needle) => return line,
+            Ok(line) => seen.push(line),
+            Err(_) => break,
+        }
+    }
+    panic!(
+        "no line with '{needle}' within {timeout:?}; last lines: {:?}",
+        seen.iter().rev().take(3).collect::<Vec<_>>()
+    );
+}
+
+fn terminate(child: &mut Child) {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(status) = child.try_wait().expect("wait works") {
+            assert!(status.success(), "csmon exited with {status}");
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "csmon did not stop after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Compares two JSON values, numbers within a relative 1e-12, because sums over cases
+/// read in another order may differ in the last bits.
+fn assert_close(live: &serde_json::Value, once: &serde_json::Value, what: &str) {
+    match (live, once) {
+        (serde_json::Value::Number(a), serde_json::Value::Number(b)) => {
+            let (a, b) = (a.as_f64().expect("number"), b.as_f64().expect("number"));
+            assert!(
+                (a - b).abs() <= 1e-12 * b.abs().max(1.0),
+                "{what}: {a} against {b}"
+            );
+        }
+        (serde_json::Value::Object(a), serde_json::Value::Object(b)) => {
+            assert_eq!(a.len(), b.len(), "{what}");
+            for (key, value) in a {
+                assert_close(value, &b[key], &format!("{what}.{key}"));
+            }
+        }
+        _ => assert_eq!(live, once, "{what}"),
+    }
+}
+
+/// Compares the figures that do not depend on when the model was trained.
+fn assert_same_figures(live: &serde_json::Value, once: &serde_json::Value) {
+    for key in [
+        "cases",
+        "rated",
+        "rejected_rows",
+        "csat_mean",
+        "csat_pct",
+        "satisfaction_index",
+        "loyalty_index",
+        "sla_attainment",
+        "backlog",
+        "first_response_minutes",
+        "resolution_minutes",
+    ] {
+        assert_close(&live[key], &once[key], key);
+    }
+    for dimension in [
+        "customer_state",
+        "product_category",
+        "order_status",
+        "payment_type",
+        "seller",
+    ] {
+        let strip = |value: &serde_json::Value| -> Vec<(
+            serde_json::Value,
+            serde_json::Value,
+            serde_json::Value,
+            serde_json::Value,
+        )> {
+            value["segments"][dimension]
+                .as_array()
+                .expect("segments")
+                .iter()
+                .map(|row| {
+                    (
+                        row["key"].clone(),
+                        row["cases"].clone(),
+                        row["rated"].clone(),
+                        row["csat_mean"].clone(),
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(strip(live), strip(once), "segments of {dimension} differ");
+    }
+}
+
+#[test]
+fn drops_one_by_one_match_report() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let drops = temp.path().join("drops");
+    std::fs::create_dir(&drops).expect("drops folder");
+    let (config, state) = config_in(temp.path(), "olist.toml");
+    let (mut child, lines) = spawn_headless(&config, &drops, &[]);
+    wait_for_line(&lines, "cases=0", Duration::from_secs(20));
+
+    // Orders last, so cases first exist without their timeline and then gain it.
+    let mut names: Vec<String> = std::fs::read_dir(olist_dir())
+        .expect("sample folder")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort_by_key(|name| name.contains("_orders"));
+    for (index, name) in names.iter().enumerate() {
+        let bytes = std::fs::read(olist_dir().join(name)).expect("sample file");
+        if index % 2 == 0 {
+            // A producer that writes a temporary file and renames it into place.
+            let temporary = drops.join(format!(".{name}.tmp"));
+            std::fs::write(&temporary, &bytes).expect("write temporary");
+            std::fs::rename(&temporary, drops.join(name)).expect("rename");
+        } else {
+            // A producer that writes in place, in two parts.
+            let (head, tail) = bytes.split_at(bytes.len() / 2);
+            std::fs::write(drops.join(name), head).expect("write first half");
+            std::thread::sleep(Duration::from_millis(150));
+            let mut file = std::fs::OpenOptions::new()
+                .append(true)
+                .open(drops.join(name))
+                .expect("reopen");
+            std::io::Write::write_all(&mut file, tail).expect("write second half");
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    wait_for_line(&lines, "cases=8135 rated=8062", Duration::from_secs(60));
+    wait_for_line(&lines, "rows=47242", Duration::from_secs(30));
+    terminate(&mut child);
+
+    let live: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(state.join("report.json")).expect("final report.json"),
+    )
+    .expect("JSON");
+    let (once_config, _) = config_in(&temp.path().join("once"), "olist.toml");
+    let once = report_json(&once_config, &olist_dir());
+    assert_same_figures(&live, &once);
+}
+
+#[test]
+fn headless_prints_alerts_and_summaries() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let drops = temp.path().join("drops");
+    common::copy_dir(&common::tickets_dir(), &drops);
+    let (config, state) = config_in(temp.path(), "csmon.toml");
+    let (mut child, lines) = spawn_headless(&config, &drops, &["--poll"]);
+
+    let alert = wait_for_line(&lines, "\"state\":\"firing\"", Duration::from_secs(20));
+    let event: serde_json::Value = serde_json::from_str(&alert).expect("alert line is JSON");
+    assert_eq!(event["rule"], "unhappy channel");
+    assert_eq!(event["segment"], "social");
+    let summary = wait_for_line(&lines, "cases=120", Duration::from_secs(20));
+    assert!(summary.contains("rejected=1"), "{summary}");
+    terminate(&mut child);
+
+    let alerts = std::fs::read_to_string(state.join("alerts.jsonl")).expect("alerts.jsonl written");
+    assert!(
+        alerts.lines().any(|l| l.contains("unhappy channel")),
+        "{alerts}"
+    );
+}
