@@ -39,7 +39,7 @@ struct Table {
 /// in drops ordered by event time.
 pub fn run(config: &Config, source: &Path, to: &Path, options: &Options) -> anyhow::Result<()> {
     std::fs::create_dir_all(to).with_context(|| format!("failed to create {}", to.display()))?;
-    let mut ingestor = Ingestor::new(config);
+    let ingestor = Ingestor::new(config);
     let paths = ingestor
         .list(source)
         .with_context(|| format!("failed to list {}", source.display()))?;
@@ -57,7 +57,7 @@ pub fn run(config: &Config, source: &Path, to: &Path, options: &Options) -> anyh
                 log::info!("copied lookup {name}");
             }
             Some(Target::Source(index)) => {
-                let (format, records) = read_all(&mut ingestor, path)?;
+                let (format, records) = read_all(&ingestor, path)?;
                 let column = config.sources[index].event_time.as_deref();
                 tables.push(Table {
                     name: name.clone(),
@@ -160,14 +160,16 @@ fn file_name(path: &Path) -> String {
 }
 
 /// Reads every record of one table, whatever its format.
-fn read_all(ingestor: &mut Ingestor, path: &Path) -> anyhow::Result<(Format, Vec<RawRecord>)> {
+fn read_all(ingestor: &Ingestor, path: &Path) -> anyhow::Result<(Format, Vec<RawRecord>)> {
     let bytes =
         std::fs::read(path).with_context(|| format!("failed to read {}", path.display()))?;
     let format = crate::ingest::format::detect(
         bytes
             .strip_prefix(b"\xEF\xBB\xBF".as_slice())
             .unwrap_or(&bytes),
-    );
+        true,
+    )
+    .unwrap_or(Format::Csv);
     let records = ingestor.read_all_records(path);
     Ok((format, records))
 }

@@ -41,8 +41,8 @@ fn malformed_rows_go_to_quarantine() {
         "the score 7 answer is rejected"
     );
 
-    let text =
-        std::fs::read_to_string(state.join("quarantine.jsonl")).expect("quarantine file exists");
+    let text = std::fs::read_to_string(state.join("report-quarantine.jsonl"))
+        .expect("quarantine file exists");
     let entries: Vec<serde_json::Value> = text
         .lines()
         .map(|line| serde_json::from_str(line).expect("quarantine line is JSON"))
@@ -96,7 +96,7 @@ fn ragged_rows_are_rejected_not_padded() {
     assert_eq!(u64_at(&report, "/cases"), 2);
     assert_eq!(u64_at(&report, "/rejected_rows"), 2);
     let quarantine =
-        std::fs::read_to_string(state.join("quarantine.jsonl")).expect("quarantine file");
+        std::fs::read_to_string(state.join("report-quarantine.jsonl")).expect("quarantine file");
     assert!(
         quarantine.contains("row has 2 fields but the header has 3"),
         "{quarantine}"

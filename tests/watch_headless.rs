@@ -3,77 +3,9 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::{config_in, olist_dir, report_json};
-
-fn spawn_headless(config: &Path, dir: &Path, extra: &[&str]) -> (Child, mpsc::Receiver<String>) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_csmon"))
-        .args([
-            "--config",
-            &config.display().to_string(),
-            "watch",
-            &dir.display().to_string(),
-            "--headless",
-            "--interval",
-            "0.3",
-        ])
-        .args(extra)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("csmon starts");
-    let stdout = child.stdout.take().expect("stdout is piped");
-    let (sender, lines) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if sender.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    (child, lines)
-}
-
-fn wait_for_line(lines: &mpsc::Receiver<String>, needle: &str, timeout: Duration) -> String {
-    let deadline = Instant::now() + timeout;
-    let mut seen = Vec::new();
-    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
-        match lines.recv_timeout(left) {
-            Ok(line) if line.contains(needle) => return line,
-            Ok(line) => seen.push(line),
-            Err(_) => break,
-        }
-    }
-    panic!(
-        "no line with '{needle}' within {timeout:?}; last lines: {:?}",
-        seen.iter().rev().take(3).collect::<Vec<_>>()
-    );
-}
-
-fn terminate(child: &mut Child) {
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(status.success());
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Some(status) = child.try_wait().expect("wait works") {
-            assert!(status.success(), "csmon exited with {status}");
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "csmon did not stop after SIGTERM"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
+use common::{Headless, config_in, olist_dir, report_json};
 
 /// Compares two JSON values, numbers within a relative 1e-12, because sums over cases
 /// read in another order may differ in the last bits.
@@ -150,8 +82,8 @@ fn drops_one_by_one_match_report() {
     let drops = temp.path().join("drops");
     std::fs::create_dir(&drops).expect("drops folder");
     let (config, state) = config_in(temp.path(), "olist.toml");
-    let (mut child, lines) = spawn_headless(&config, &drops, &[]);
-    wait_for_line(&lines, "cases=0", Duration::from_secs(20));
+    let mut csmon = Headless::start(&config, &drops, &[]);
+    csmon.wait_for_line("cases=0");
 
     // Orders last, so cases first exist without their timeline and then gain it.
     let mut names: Vec<String> = std::fs::read_dir(olist_dir())
@@ -179,9 +111,9 @@ fn drops_one_by_one_match_report() {
         }
         std::thread::sleep(Duration::from_millis(200));
     }
-    wait_for_line(&lines, "cases=8135 rated=8062", Duration::from_secs(60));
-    wait_for_line(&lines, "rows=47242", Duration::from_secs(30));
-    terminate(&mut child);
+    csmon.wait_for_line("cases=8135 rated=8062");
+    csmon.wait_for_line("rows=47242");
+    csmon.terminate();
 
     let live: serde_json::Value = serde_json::from_slice(
         &std::fs::read(state.join("report.json")).expect("final report.json"),
@@ -198,15 +130,15 @@ fn headless_prints_alerts_and_summaries() {
     let drops = temp.path().join("drops");
     common::copy_dir(&common::tickets_dir(), &drops);
     let (config, state) = config_in(temp.path(), "csmon.toml");
-    let (mut child, lines) = spawn_headless(&config, &drops, &["--poll"]);
+    let mut csmon = Headless::start(&config, &drops, &["--poll"]);
 
-    let alert = wait_for_line(&lines, "\"state\":\"firing\"", Duration::from_secs(20));
+    let alert = csmon.wait_for_line("\"state\":\"firing\"");
     let event: serde_json::Value = serde_json::from_str(&alert).expect("alert line is JSON");
     assert_eq!(event["rule"], "unhappy channel");
     assert_eq!(event["segment"], "social");
-    let summary = wait_for_line(&lines, "cases=120", Duration::from_secs(20));
+    let summary = csmon.wait_for_line("cases=120");
     assert!(summary.contains("rejected=1"), "{summary}");
-    terminate(&mut child);
+    csmon.terminate();
 
     let alerts = std::fs::read_to_string(state.join("alerts.jsonl")).expect("alerts.jsonl written");
     assert!(

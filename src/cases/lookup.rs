@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use crate::cases::Value;
 use crate::config::LookupStep;
 
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct LookupTables {
     tables: Vec<HashMap<String, HashMap<String, String>>>,
 }

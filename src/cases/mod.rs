@@ -33,7 +33,7 @@ impl FieldKind {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Value {
     Time(i64),
     Number(f64),
@@ -65,7 +65,7 @@ impl Value {
 }
 
 /// The merge state of one field of one case.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 enum Slot {
     Set(Value),
     Ordered { order: OrderKey, value: Value },
@@ -82,7 +82,7 @@ impl Slot {
 }
 
 /// One case: its merged fields, by field index in `CaseStore::fields`.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Case {
     slots: Vec<Option<Slot>>,
     /// Arrival sequence of the newest record applied, used to order equal timestamps.
@@ -197,6 +197,29 @@ impl CaseStore {
     pub fn fields(&self) -> &[String] {
         &self.fields
     }
+
+    /// Takes the state a checkpoint saves: the cases in arrival order, the lookup tables
+    /// and the arrival counter.
+    pub fn to_saved(&self) -> SavedCases {
+        SavedCases {
+            cases: self.cases.clone(),
+            lookups: self.lookups.clone(),
+            seq: self.seq,
+        }
+    }
+
+    /// Restores cases saved by `to_saved` under the same config.
+    pub fn restore(&mut self, saved: SavedCases) {
+        self.keys = saved
+            .cases
+            .iter()
+            .enumerate()
+            .map(|(index, (key, _))| (key.clone(), index))
+            .collect();
+        self.cases = saved.cases;
+        self.lookups = saved.lookups;
+        self.seq = saved.seq;
+    }
 }
 
 fn merge_slot(
@@ -246,6 +269,14 @@ fn merge_slot(
             }
         }
     }
+}
+
+/// The case store as a checkpoint saves it.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct SavedCases {
+    cases: Vec<(String, Case)>,
+    lookups: LookupTables,
+    seq: u64,
 }
 
 /// A case with every lookup joined, as the metrics and the model read it.

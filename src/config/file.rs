@@ -31,6 +31,7 @@ pub struct ConfigFile {
 #[serde(deny_unknown_fields)]
 pub struct IngestFile {
     pub quiet_seconds: Option<f64>,
+    pub invalid_document_seconds: Option<f64>,
     pub delimiter: Option<String>,
     pub refresh_millis: Option<u64>,
 }
@@ -54,6 +55,7 @@ pub struct SourceFile {
     pub format: Option<String>,
     pub key: String,
     pub delimiter: Option<String>,
+    pub json_key: Option<String>,
     /// Column whose value orders the records of this source in `csmon replay`.
     pub event_time: Option<String>,
     #[serde(default)]
@@ -88,6 +90,7 @@ pub struct LookupFile {
     pub format: Option<String>,
     pub key: String,
     pub delimiter: Option<String>,
+    pub json_key: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

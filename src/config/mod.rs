@@ -26,7 +26,8 @@ pub struct ConfigError {
     pub fix: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Format {
     Auto,
     Csv,
@@ -91,6 +92,8 @@ pub struct Source {
     pub format: Format,
     pub key: String,
     pub delimiter: u8,
+    /// Key of the array holding the records when a JSON drop is one object.
+    pub json_key: Option<String>,
     pub event_time: Option<String>,
     pub fields: Vec<FieldMap>,
 }
@@ -102,6 +105,7 @@ pub struct Lookup {
     pub format: Format,
     pub key: String,
     pub delimiter: u8,
+    pub json_key: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -167,6 +171,8 @@ pub struct Config {
     /// When set, a due time is a date: a case resolved any time on that day meets it.
     pub due_whole_day: bool,
     pub quiet_seconds: f64,
+    /// A JSON document that stays invalid this long after its last write is quarantined.
+    pub invalid_document_seconds: f64,
     pub refresh_millis: u64,
     pub model: ModelSettings,
     pub sources: Vec<Source>,
@@ -249,14 +255,12 @@ impl Checker<'_> {
 
         let windows = self.windows(raw.windows)?;
         let ingest = raw.ingest.unwrap_or_default();
-        let quiet_seconds = ingest.quiet_seconds.unwrap_or(2.0);
-        if !(quiet_seconds.is_finite() && quiet_seconds >= 0.0) {
-            return Err(self.error(
-                "ingest.quiet_seconds",
-                format!("{quiet_seconds} is not a duration"),
-                "use a number of seconds, 0 or more",
-            ));
-        }
+        let quiet_seconds = self.seconds("ingest.quiet_seconds", ingest.quiet_seconds, 2.0)?;
+        let invalid_document_seconds = self.seconds(
+            "ingest.invalid_document_seconds",
+            ingest.invalid_document_seconds,
+            30.0,
+        )?;
         let default_delimiter = self.delimiter("ingest.delimiter", ingest.delimiter.as_deref())?;
 
         let lookups = raw
@@ -270,6 +274,7 @@ impl Checker<'_> {
                     format: self
                         .format(&format!("lookup[{i}].format"), lookup.format.as_deref())?,
                     key: lookup.key.clone(),
+                    json_key: lookup.json_key.clone(),
                     delimiter: match &lookup.delimiter {
                         Some(d) => self.delimiter(&format!("lookup[{i}].delimiter"), Some(d))?,
                         None => default_delimiter,
@@ -327,6 +332,7 @@ impl Checker<'_> {
             closed_statuses: raw.closed_statuses.unwrap_or_default(),
             due_whole_day: raw.due_whole_day.unwrap_or(false),
             quiet_seconds,
+            invalid_document_seconds,
             refresh_millis: ingest.refresh_millis.unwrap_or(500).max(50),
             model,
             sources,
@@ -335,6 +341,19 @@ impl Checker<'_> {
             tiers,
             alerts,
         })
+    }
+
+    fn seconds(&self, key: &str, value: Option<f64>, default: f64) -> Result<f64, ConfigError> {
+        let seconds = value.unwrap_or(default);
+        if seconds.is_finite() && seconds >= 0.0 {
+            Ok(seconds)
+        } else {
+            Err(self.error(
+                key,
+                format!("{seconds} is not a duration"),
+                "use a number of seconds, 0 or more",
+            ))
+        }
     }
 
     fn windows(&self, raw: Option<Vec<String>>) -> Result<Vec<Window>, ConfigError> {
@@ -438,6 +457,7 @@ impl Checker<'_> {
             },
             name: raw.name,
             key: raw.key,
+            json_key: raw.json_key,
             event_time: raw.event_time,
             fields,
         })

@@ -2,6 +2,7 @@
 //! the background and publishes snapshots. Only the engine thread touches its state, so
 //! the screen never waits on a lock.
 
+mod checkpoint;
 mod snapshot;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -16,9 +17,10 @@ use crate::alerts::{self, AlertBook, AlertEvent, AlertFile};
 use crate::cases::CaseStore;
 use crate::config::Config;
 use crate::ingest::watcher::Change;
-use crate::ingest::{Batch, Ingestor, Quarantine};
+use crate::ingest::{Batch, Ingestor, Quarantine, TailState};
 use crate::metrics::{self, CaseFacts, Window};
 use crate::model::SatisfactionModel;
+use checkpoint::{Counters, StateStore};
 pub use snapshot::{IngestStatus, ModelStatus, Snapshot};
 
 /// Requests to the engine from the screen or a signal handler.
@@ -46,9 +48,9 @@ pub struct Engine {
     model: Option<Arc<SatisfactionModel>>,
     predictions: HashMap<String, f64>,
     status: ModelStatus,
-    rows_read: u64,
-    rejected_rows: u64,
-    rejections_by_reason: BTreeMap<String, u64>,
+    counters: Counters,
+    /// Checkpoints and journal; absent for one-shot commands that keep no state.
+    state: Option<StateStore>,
     throughput: VecDeque<(Instant, u64)>,
     sequence: u64,
     mode: String,
@@ -57,15 +59,84 @@ pub struct Engine {
 }
 
 impl Engine {
+    /// Starts an engine that keeps no state between runs, for one-shot commands. Its
+    /// rejections go to `report-quarantine.jsonl`, recreated each run.
+    /// It reads each drop whole, as it is now: a last record without its newline counts,
+    /// and a JSON document that does not parse is rejected at once.
     pub fn new(config: &Config, folder: &Path) -> anyhow::Result<Engine> {
+        let mut config = config.clone();
+        config.quiet_seconds = 0.0;
+        config.invalid_document_seconds = 0.0;
+        Engine::with_quarantine(
+            &config,
+            folder,
+            &config.state_dir.join("report-quarantine.jsonl"),
+            false,
+        )
+    }
+
+    /// Starts an engine that resumes from the checkpoint in the state folder and journals
+    /// every batch, for `watch`. Its rejections are appended to `quarantine.jsonl`.
+    pub fn open(config: &Config, folder: &Path) -> anyhow::Result<Engine> {
+        let mut engine = Engine::with_quarantine(
+            config,
+            folder,
+            &config.state_dir.join("quarantine.jsonl"),
+            true,
+        )?;
+        let (state, restored) = StateStore::open(&config.state_dir, config).with_context(|| {
+            format!(
+                "failed to open the checkpoint in {}",
+                config.state_dir.display()
+            )
+        })?;
+        let mut tails: HashMap<(u64, u64), TailState> = HashMap::new();
+        if let Some(checkpoint) = restored.checkpoint {
+            engine.store.restore(checkpoint.cases);
+            engine.counters = checkpoint.counters;
+            tails.extend(checkpoint.tails.into_iter().map(|t| (t.identity(), t)));
+        }
+        let replayed = restored.entries.len();
+        for entry in restored.entries {
+            for (table, key, row) in entry.lookup_rows {
+                engine.store.lookups.insert(table, key, row);
+            }
+            for (source, record) in &entry.records {
+                if let Some(source) = engine.config.sources.get(*source) {
+                    engine.store.upsert(&source.fields, record);
+                }
+            }
+            engine.counters.add(entry.rows_read, &entry.rejections);
+            tails.extend(entry.tails.into_iter().map(|t| (t.identity(), t)));
+            for identity in entry.removed {
+                tails.remove(&identity);
+            }
+        }
+        if !engine.store.is_empty() || replayed > 0 {
+            log::info!(
+                "resumed {} cases and {} drops from the checkpoint and {replayed} journal entries",
+                engine.store.len(),
+                tails.len()
+            );
+        }
+        engine.ingestor.restore(tails.into_values().collect());
+        engine.state = Some(state);
+        Ok(engine)
+    }
+
+    fn with_quarantine(
+        config: &Config,
+        folder: &Path,
+        quarantine_path: &Path,
+        append: bool,
+    ) -> anyhow::Result<Engine> {
         std::fs::create_dir_all(&config.state_dir).with_context(|| {
             format!(
                 "failed to create state folder {}",
                 config.state_dir.display()
             )
         })?;
-        let quarantine_path = config.state_dir.join("quarantine.jsonl");
-        let quarantine = Quarantine::create(&quarantine_path).with_context(|| {
+        let quarantine = Quarantine::create(quarantine_path, append).with_context(|| {
             format!(
                 "failed to create quarantine file {}",
                 quarantine_path.display()
@@ -80,9 +151,8 @@ impl Engine {
             model: None,
             predictions: HashMap::new(),
             status: ModelStatus::default(),
-            rows_read: 0,
-            rejected_rows: 0,
-            rejections_by_reason: BTreeMap::new(),
+            counters: Counters::default(),
+            state: None,
             throughput: VecDeque::new(),
             sequence: 0,
             mode: "scan".to_string(),
@@ -100,22 +170,21 @@ impl Engine {
         self.mode = mode.to_string();
     }
 
-    /// Lists the folder and reads what is new in every drop.
+    /// Lists the folder, reads what is new in every drop, and forgets drops that left it.
     pub fn scan(&mut self) -> anyhow::Result<()> {
-        let paths = self
+        let batch = self
             .ingestor
-            .list(&self.folder)
+            .scan(&self.folder)
             .with_context(|| format!("failed to list {}", self.folder.display()))?;
-        let batch = self.ingestor.read_paths(&paths);
         self.apply(batch);
         Ok(())
     }
 
-    /// Reads what is new in the given drops.
+    /// Reads what is new in the given drops; paths outside the folder are ignored.
     pub fn read_paths(&mut self, paths: &[PathBuf]) {
         let paths: Vec<PathBuf> = paths
             .iter()
-            .filter(|p| p.parent() == Some(self.folder.as_path()) || p.parent().is_none())
+            .filter(|p| p.parent() == Some(self.folder.as_path()))
             .cloned()
             .collect();
         let batch = self.ingestor.read_paths(&paths);
@@ -132,24 +201,12 @@ impl Engine {
             .collect()
     }
 
+    /// Applies a batch: quarantine first, then the journal, then the case store. A crash
+    /// before the journal line is synced reads the batch again on restart, so its
+    /// quarantine lines may repeat but its rows count once.
     fn apply(&mut self, mut batch: Batch) {
         if batch.is_empty() {
             return;
-        }
-        for (table, key, row) in std::mem::take(&mut batch.lookup_rows) {
-            self.store.lookups.insert(table, key, row);
-        }
-        for (source, record) in &batch.records {
-            self.store
-                .upsert(&self.config.sources[*source].fields, record);
-        }
-        self.rows_read += batch.rows_read;
-        self.rejected_rows += batch.rejections.len() as u64;
-        for rejection in &batch.rejections {
-            *self
-                .rejections_by_reason
-                .entry(reason_class(&rejection.reason))
-                .or_default() += 1;
         }
         if let Err(err) = self.quarantine.write(&batch.rejections) {
             log::error!(
@@ -157,7 +214,46 @@ impl Engine {
                 self.quarantine.path().display()
             );
         }
+        let reasons: Vec<String> = batch
+            .rejections
+            .iter()
+            .map(|r| reason_class(&r.reason))
+            .collect();
+        if let Some(state) = &mut self.state
+            && let Err(err) = state.append(&batch, &reasons)
+        {
+            log::error!("failed to append to the journal; a restart reads this batch again: {err}");
+        }
+
+        for (table, key, row) in std::mem::take(&mut batch.lookup_rows) {
+            self.store.lookups.insert(table, key, row);
+        }
+        for (source, record) in &batch.records {
+            self.store
+                .upsert(&self.config.sources[*source].fields, record);
+        }
+        self.counters.add(batch.rows_read, &reasons);
         log_rejections(&batch);
+
+        if self
+            .state
+            .as_ref()
+            .is_some_and(StateStore::needs_compaction)
+        {
+            self.compact();
+        }
+    }
+
+    /// Writes a full checkpoint and starts a new journal.
+    pub fn compact(&mut self) {
+        let cases = self.store.to_saved();
+        let tails = self.ingestor.states();
+        let counters = self.counters.clone();
+        if let Some(state) = &mut self.state
+            && let Err(err) = state.compact(cases, tails, counters)
+        {
+            log::error!("failed to write the checkpoint; the journal keeps every batch: {err:#}");
+        }
     }
 
     /// Trains a model on the current cases, in this thread.
@@ -264,11 +360,11 @@ impl Engine {
             ingest: IngestStatus {
                 folder: self.folder.display().to_string(),
                 mode: self.mode.clone(),
-                rows_read: self.rows_read,
-                rejected_rows: self.rejected_rows,
+                rows_read: self.counters.rows_read,
+                rejected_rows: self.counters.rejected_rows,
                 rows_per_second: self.rows_per_second(),
                 files: self.ingestor.files.clone(),
-                rejections_by_reason: self.rejections_by_reason.clone(),
+                rejections_by_reason: self.counters.rejections_by_reason.clone(),
                 quarantine_file: self.quarantine.path().display().to_string(),
             },
         }
@@ -276,7 +372,7 @@ impl Engine {
 
     fn rows_per_second(&mut self) -> f64 {
         let now = Instant::now();
-        self.throughput.push_back((now, self.rows_read));
+        self.throughput.push_back((now, self.counters.rows_read));
         while self.throughput.len() > 2
             && now.duration_since(self.throughput[0].0) > Duration::from_secs(5)
         {
@@ -285,7 +381,7 @@ impl Engine {
         let (start, rows) = self.throughput[0];
         let seconds = now.duration_since(start).as_secs_f64();
         if seconds > 0.0 {
-            (self.rows_read - rows) as f64 / seconds
+            (self.counters.rows_read - rows) as f64 / seconds
         } else {
             0.0
         }
@@ -350,6 +446,7 @@ impl Engine {
             }
         }
         let last = self.snapshot();
+        self.compact();
         publish(last.clone());
         last
     }

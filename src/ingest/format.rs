@@ -5,25 +5,43 @@ use std::sync::Arc;
 use crate::config::Format;
 use crate::normalize::{RawRecord, Rejection};
 
-/// Decides the format of a drop from its first bytes: `[` starts a JSON array, `{` JSON
-/// Lines (or one JSON document when the first line is not a whole object), anything else CSV.
-pub fn detect(bytes: &[u8]) -> Format {
-    let first_line_end = bytes
-        .iter()
-        .position(|&b| b == b'\n')
-        .unwrap_or(bytes.len());
+/// Decides the format of a drop from its content, or returns `None` while it cannot tell
+/// yet. `[` starts a JSON array. `{` starts JSON Lines when a complete line is a JSON object
+/// on its own, else one JSON document (a pretty-printed object, or an array under a key).
+/// Anything else is CSV. Until a `{` drop has a complete line it is undecided, unless it is
+/// `quiet`, when it is read as JSON Lines.
+pub fn detect(bytes: &[u8], quiet: bool) -> Option<Format> {
     match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
-        Some(b'[') => Format::JsonArray,
-        Some(b'{') => {
-            let first_line = &bytes[..first_line_end];
-            if serde_json::from_slice::<serde_json::Value>(first_line).is_ok() {
-                Format::JsonLines
-            } else {
-                Format::JsonArray
-            }
-        }
-        _ => Format::Csv,
+        None => None,
+        Some(b'[') => Some(Format::JsonArray),
+        Some(b'{') => detect_object_start(bytes, quiet),
+        Some(_) => Some(Format::Csv),
     }
+}
+
+fn detect_object_start(bytes: &[u8], quiet: bool) -> Option<Format> {
+    let is_object = |line: &[u8]| {
+        matches!(
+            serde_json::from_slice(line),
+            Ok(serde_json::Value::Object(_))
+        )
+    };
+    let Some(last_newline) = bytes.iter().rposition(|&b| b == b'\n') else {
+        return quiet.then_some(Format::JsonLines);
+    };
+    let mut lines = bytes[..last_newline]
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.iter().all(u8::is_ascii_whitespace));
+    if lines.next().is_some_and(is_object) {
+        return Some(Format::JsonLines);
+    }
+    if serde_json::from_slice::<serde_json::Value>(bytes).is_ok() {
+        return Some(Format::JsonArray);
+    }
+    if lines.any(is_object) {
+        return Some(Format::JsonLines);
+    }
+    quiet.then_some(Format::JsonArray)
 }
 
 /// Returns the length of the prefix of `bytes` that ends at a record boundary: after the
@@ -219,5 +237,39 @@ fn object_record(
         line,
         columns: columns.into(),
         values,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detect_by_content() {
+        let cases: [(&str, bool, Option<Format>); 9] = [
+            ("[{\"a\":1}]", false, Some(Format::JsonArray)),
+            ("{\"a\":1}\n{\"a\":2}\n", false, Some(Format::JsonLines)),
+            ("{\"a\":NaN}\n{\"a\":2}\n", false, Some(Format::JsonLines)),
+            (
+                "{\n  \"records\": [\n    {\"a\": 1}\n  ]\n}\n",
+                false,
+                Some(Format::JsonArray),
+            ),
+            ("{\n  \"records\": [\n", false, None),
+            ("{\n  \"records\": [\n", true, Some(Format::JsonArray)),
+            ("{\"a\":", false, None),
+            ("a,b\n1,2\n", false, Some(Format::Csv)),
+            ("  \n", true, None),
+        ];
+        for (text, quiet, expected) in cases {
+            assert_eq!(detect(text.as_bytes(), quiet), expected, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn complete_prefix_respects_quotes() {
+        assert_eq!(complete_prefix(b"a,b\n1,\"x\ny\"\n2,", true), 12);
+        assert_eq!(complete_prefix(b"a,b\n1,\"x\ny", true), 4);
+        assert_eq!(complete_prefix(b"{}\n{", false), 3);
     }
 }

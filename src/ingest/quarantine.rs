@@ -13,14 +13,19 @@ pub struct Quarantine {
 }
 
 impl Quarantine {
-    /// Starts a new quarantine file at `path`, replacing an older one: each run reads the
-    /// folder from the start, so it rejects the same records again.
-    pub fn create(path: &Path) -> std::io::Result<Quarantine> {
+    /// Opens the quarantine file at `path`: appended to with `append`, else replaced.
+    pub fn create(path: &Path, append: bool) -> std::io::Result<Quarantine> {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)?;
         }
-        let file =
-            owner_only(OpenOptions::new().create(true).write(true).truncate(true)).open(path)?;
+        let mut options = OpenOptions::new();
+        options.create(true);
+        if append {
+            options.append(true);
+        } else {
+            options.write(true).truncate(true);
+        }
+        let file = owner_only(&mut options).open(path)?;
         Ok(Quarantine {
             path: path.to_path_buf(),
             writer: BufWriter::new(file),

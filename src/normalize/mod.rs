@@ -62,7 +62,7 @@ impl Rejection {
 }
 
 /// The value of a merge `by` column, compared as a time, a number or text.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub enum OrderKey {
     Missing,
     Number(f64),
@@ -89,7 +89,7 @@ impl Ord for OrderKey {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct FieldUpdate {
     /// Index of the field mapping in its source.
     pub map: usize,
@@ -97,7 +97,7 @@ pub struct FieldUpdate {
     pub order: OrderKey,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct CleanRecord {
     pub key: String,
     pub location: String,

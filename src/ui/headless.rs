@@ -99,7 +99,7 @@ pub fn run(config: &Config, dir: &Path, interval: f64, poll: bool) -> anyhow::Re
     let _ = log::set_logger(&LOGGER).map(|()| log::set_max_level(log::LevelFilter::Info));
     let (inputs, receiver) = mpsc::channel();
     let (alert_sender, alerts) = mpsc::channel();
-    let mut engine = Engine::new(config, dir)?;
+    let mut engine = Engine::open(config, dir)?;
     engine.alert_events = Some(alert_sender);
 
     let change_sender = Mutex::new(inputs.clone());

@@ -45,7 +45,7 @@ pub fn run(config: &Config, dir: &Path, poll: bool) -> anyhow::Result<i32> {
     tui_logger::set_default_level(log::LevelFilter::Info);
 
     let (inputs, receiver) = mpsc::channel();
-    let mut engine = Engine::new(config, dir)?;
+    let mut engine = Engine::open(config, dir)?;
     let change_sender = Mutex::new(inputs.clone());
     let watch = watcher::start(dir, poll, move |change| {
         change_sender

@@ -2,8 +2,12 @@
 
 #![allow(dead_code)]
 
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -90,4 +94,131 @@ pub fn copy_dir(from: &Path, to: &Path) {
         let entry = entry.expect("entry");
         std::fs::copy(entry.path(), to.join(entry.file_name())).expect("copy");
     }
+}
+
+/// How long a test waits for csmon to reach an expected state.
+pub const PATIENCE: Duration = Duration::from_secs(60);
+
+/// A `csmon watch --headless` process whose stdout lines are collected.
+pub struct Headless {
+    pub child: Child,
+    lines: mpsc::Receiver<String>,
+    pub seen: Vec<String>,
+}
+
+impl Headless {
+    pub fn start(config: &Path, dir: &Path, extra: &[&str]) -> Headless {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_csmon"))
+            .args([
+                "--config",
+                &config.display().to_string(),
+                "watch",
+                &dir.display().to_string(),
+            ])
+            .args(["--headless", "--interval", "0.2"])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("csmon starts");
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let (sender, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Headless {
+            child,
+            lines,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Waits for a stdout line that contains `needle` and returns it.
+    pub fn wait_for_line(&mut self, needle: &str) -> String {
+        self.wait_until(needle, |line| line.contains(needle))
+    }
+
+    /// Waits for a summary line whose `key=value` fields satisfy `check`.
+    pub fn wait_for_summary(
+        &mut self,
+        what: &str,
+        check: impl Fn(&HashMap<String, String>) -> bool,
+    ) -> HashMap<String, String> {
+        let line = self.wait_until(what, |line| {
+            line.starts_with("cases=") && check(&summary_fields(line))
+        });
+        summary_fields(&line)
+    }
+
+    fn wait_until(&mut self, what: &str, check: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + PATIENCE;
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            match self.lines.recv_timeout(left) {
+                Ok(line) if check(&line) => return line,
+                Ok(line) => self.seen.push(line),
+                Err(_) => break,
+            }
+        }
+        panic!(
+            "no line with {what} within {PATIENCE:?}; last lines: {:?}",
+            self.seen.iter().rev().take(3).collect::<Vec<_>>()
+        );
+    }
+
+    /// Sends SIGTERM and waits for a clean exit.
+    pub fn terminate(&mut self) {
+        self.signal("-TERM");
+        let status = self.wait_exit();
+        assert!(status.success(), "csmon exited with {status}");
+    }
+
+    /// Sends SIGKILL and waits for the process to end.
+    pub fn kill(&mut self) {
+        self.signal("-KILL");
+        self.wait_exit();
+    }
+
+    fn signal(&self, signal: &str) {
+        let status = Command::new("kill")
+            .args([signal, &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success(), "kill {signal} failed");
+    }
+
+    fn wait_exit(&mut self) -> std::process::ExitStatus {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait works") {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "csmon did not stop");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Headless {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Splits a summary line into its `key=value` fields.
+pub fn summary_fields(line: &str) -> HashMap<String, String> {
+    line.split_whitespace()
+        .filter_map(|field| field.split_once('='))
+        .map(|(key, value)| (key.to_string(), value.to_string()))
+        .collect()
+}
+
+/// Reads `report.json` from a state folder.
+pub fn final_report(state: &Path) -> serde_json::Value {
+    let bytes = std::fs::read(state.join("report.json")).expect("report.json is written at exit");
+    serde_json::from_slice(&bytes).expect("report.json is JSON")
 }
