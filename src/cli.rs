@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::config::Config;
 use crate::engine::Engine;
-use crate::{export, replay, report, ui};
+use crate::{replay, report, ui};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -105,11 +105,21 @@ pub const EXIT_ALERT: i32 = 3;
 /// Runs the command line and returns the process exit code.
 pub fn run(cli: Cli) -> anyhow::Result<i32> {
     let config = Config::load(cli.config.as_deref())?;
-    match cli.command.unwrap_or(Command::Watch(WatchArgs::default())) {
+    let command = cli.command.unwrap_or(Command::Watch(WatchArgs::default()));
+    if !matches!(command, Command::Watch(_)) {
+        ui::headless::init_stderr_log(log::LevelFilter::Warn);
+    }
+    match command {
         Command::Watch(args) => {
             let dir = args.dir.clone().unwrap_or_else(|| PathBuf::from("."));
             check_folder(&dir)?;
             if args.headless {
+                if !(args.interval.is_finite() && (0.1..=86_400.0).contains(&args.interval)) {
+                    bail!(
+                        "invalid --interval {}: use seconds from 0.1 to 86400",
+                        args.interval
+                    );
+                }
                 ui::headless::run(&config, &dir, args.interval, args.poll)
             } else {
                 ui::run(&config, &dir, args.poll)
@@ -131,12 +141,19 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
             if !(speed.is_finite() && speed > 0.0) {
                 bail!("invalid --speed {speed}: use a number above 0, such as 1000");
             }
+            if !(max_pause.is_finite() && (0.0..=3600.0).contains(&max_pause)) {
+                bail!("invalid --max-pause {max_pause}: use seconds from 0 to 3600");
+            }
+            if batch == 0 {
+                bail!("invalid --batch 0: use 1 or more records per drop");
+            }
             let options = replay::Options {
                 speed,
-                max_pause: Duration::from_secs_f64(max_pause.max(0.0)),
-                batch: batch.max(1),
+                max_pause: Duration::from_secs_f64(max_pause),
+                batch,
             };
-            replay::run(&config, &source, &to, &options)?;
+            let summary = replay::run(&config, &source, &to, &options)?;
+            write_stdout(&format!("{summary}\n"))?;
             Ok(0)
         }
         Command::Train { dir, format } => run_train(&config, &dir, format),
@@ -189,7 +206,6 @@ fn run_report(
         ReportFormat::Csv => report::to_csv(figures)?,
     };
     write_stdout(&text)?;
-    export::write_report_file(config, &snapshot)?;
     Ok(if snapshot.alerts.is_empty() {
         0
     } else {
@@ -220,27 +236,98 @@ fn run_train(config: &Config, dir: &Path, format: ReportFormat) -> anyhow::Resul
     };
     let text = match format {
         ReportFormat::Json => serde_json::to_string_pretty(&snapshot.model)? + "\n",
-        ReportFormat::Table | ReportFormat::Csv => format!(
-            "model v{} ({} split)\n  trained on {:>8}\n  tested on  {:>8}\n  {:<8} {:>10} {:>10}\n  {:<8} {:>10.4} {:>10.4}\n  {:<8} {:>10.4} {:>10.4}\n  {:<8} {:>10.4}\n",
-            snapshot.model.version.unwrap_or(0),
-            evaluation.split,
-            evaluation.trained_on,
-            evaluation.tested_on,
-            "",
-            "model",
-            "baseline",
-            "MAE",
-            evaluation.mae,
-            evaluation.baseline_mae,
-            "MSE",
-            evaluation.mse,
-            evaluation.baseline_mse,
-            "R^2",
-            evaluation.r2
-        ),
+        ReportFormat::Table | ReportFormat::Csv => describe_model(&snapshot.model, evaluation),
     };
+    if let Some(path) = engine.save_model()? {
+        eprintln!("csmon: model saved to {}", path.display());
+    }
     write_stdout(&text)?;
     Ok(0)
+}
+
+fn describe_model(status: &crate::engine::ModelStatus, e: &crate::model::Evaluation) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "model v{}: trained on {}, tested on {} (newest by creation time)",
+        status.version.unwrap_or(0),
+        e.trained_on,
+        e.tested_on
+    );
+    let _ = writeln!(
+        out,
+        "  {:<26} {:>8} {:>8} {:>8} {:>8}",
+        "held-out set", "MAE", "baseline", "MSE", "R^2"
+    );
+    let _ = writeln!(
+        out,
+        "  {:<26} {:>8.4} {:>8.4} {:>8.4} {:>8.4}",
+        "time split", e.mae, e.baseline_mae, e.mse, e.r2
+    );
+    let rows = [
+        ("random split", e.random_split),
+        ("time split, with text", e.with_text),
+        ("time split, without text", e.without_text),
+    ];
+    for (name, figures) in rows {
+        if let Some(f) = figures {
+            let _ = writeln!(
+                out,
+                "  {name:<26} {:>8.4} {:>8.4} {:>8.4} {:>8.4}",
+                f.mae, f.baseline_mae, f.mse, f.r2
+            );
+        }
+    }
+    let _ = writeln!(
+        out,
+        "  rows dropped for a missing or non-finite rating or time: {}",
+        e.dropped_rows
+    );
+    let _ = writeln!(
+        out,
+        "feature importance (held-out MAE increase when shuffled):"
+    );
+    for (name, value) in &e.importance {
+        let _ = writeln!(out, "  {name:<26} {value:>8.4}");
+    }
+    if let Some(s) = &status.sentiment {
+        let _ = writeln!(
+            out,
+            "sentiment on {} held-out texts (ratings 1-2 against 4-5), using the {}:",
+            s.tested_on, s.chosen
+        );
+        let _ = writeln!(
+            out,
+            "  lexicon     accuracy {:.4}  macro F1 {:.4}",
+            s.lexicon.accuracy, s.lexicon.macro_f1
+        );
+        if let Some(c) = &s.classifier {
+            let _ = writeln!(
+                out,
+                "  classifier  accuracy {:.4}  macro F1 {:.4}",
+                c.accuracy, c.macro_f1
+            );
+        }
+    }
+    let clusters = &status.clusters;
+    let _ = writeln!(
+        out,
+        "customer clusters: k = {}{}",
+        clusters.k,
+        clusters
+            .silhouette
+            .map(|s| format!(", silhouette {s:.3}"))
+            .unwrap_or_default()
+    );
+    for cluster in &clusters.clusters {
+        let _ = writeln!(
+            out,
+            "  {:<40} {:>7} customers",
+            cluster.label, cluster.customers
+        );
+    }
+    out
 }
 
 fn describe_config(config: &Config) -> String {

@@ -10,7 +10,7 @@ use anyhow::Context;
 use crate::config::{Config, Format};
 use crate::export::write_atomic;
 use crate::ingest::{Ingestor, Target};
-use crate::normalize::{RawRecord, parse_time};
+use crate::normalize::{RawRecord, format_time, parse_time};
 
 pub struct Options {
     pub speed: f64,
@@ -19,6 +19,9 @@ pub struct Options {
     /// Most records in one drop.
     pub batch: usize,
 }
+
+/// Real time between two progress lines on stderr.
+const PROGRESS_EVERY: Duration = Duration::from_secs(10);
 
 /// Real time a drop may span: records closer than this in replayed time share one drop.
 const DROP_SPAN: Duration = Duration::from_millis(250);
@@ -36,8 +39,8 @@ struct Table {
 }
 
 /// Writes every table of `source` into `to`: lookups first, whole, then the source records
-/// in drops ordered by event time.
-pub fn run(config: &Config, source: &Path, to: &Path, options: &Options) -> anyhow::Result<()> {
+/// in drops ordered by event time. Returns a one-line summary.
+pub fn run(config: &Config, source: &Path, to: &Path, options: &Options) -> anyhow::Result<String> {
     std::fs::create_dir_all(to).with_context(|| format!("failed to create {}", to.display()))?;
     let ingestor = Ingestor::new(config);
     let paths = ingestor
@@ -102,7 +105,12 @@ pub fn run(config: &Config, source: &Path, to: &Path, options: &Options) -> anyh
         })
         .collect();
     events.sort_by_key(|e| e.time);
-    write_drops(&tables, &events, to, options)
+    let drops = write_drops(&tables, &events, to, options)?;
+    Ok(format!(
+        "replay wrote {drops} drops with {} records into {}",
+        events.len(),
+        to.display()
+    ))
 }
 
 fn write_drops(
@@ -110,11 +118,20 @@ fn write_drops(
     events: &[Event],
     to: &Path,
     options: &Options,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<usize> {
     let span_seconds = (DROP_SPAN.as_secs_f64() * options.speed) as i64;
     let mut sequence = 0;
     let mut start = 0;
+    let mut last_progress = Instant::now();
     while start < events.len() {
+        if last_progress.elapsed() >= PROGRESS_EVERY {
+            eprintln!(
+                "replay: {start} of {} records written, event time {}",
+                events.len(),
+                format_time(events[start].time)
+            );
+            last_progress = Instant::now();
+        }
         let began = Instant::now();
         let first_time = events[start].time;
         let mut end = start + 1;
@@ -145,12 +162,7 @@ fn write_drops(
         }
         start = end;
     }
-    log::info!(
-        "replay wrote {sequence} drops with {} records into {}",
-        events.len(),
-        to.display()
-    );
-    Ok(())
+    Ok(sequence)
 }
 
 fn file_name(path: &Path) -> String {

@@ -94,6 +94,11 @@ pub fn to_json(snapshot: &Snapshot, window: &WindowFigures) -> Value {
             "mse": e.mse,
             "baseline_mse": e.baseline_mse,
             "r2": e.r2,
+            "random_split": e.random_split,
+            "with_text": e.with_text,
+            "without_text": e.without_text,
+            "importance": e.importance.iter().map(|(name, value)| json!({"feature": name, "mae_increase": value})).collect::<Vec<_>>(),
+            "dropped_rows": e.dropped_rows,
         }),
         _ => json!({ "error": snapshot.model.last_error }),
     };
@@ -108,6 +113,9 @@ pub fn to_json(snapshot: &Snapshot, window: &WindowFigures) -> Value {
         .collect();
     map.insert("segments".into(), Value::Object(segments));
     map.insert("alerts".into(), json!(snapshot.alerts));
+    map.insert("hints".into(), json!(snapshot.hints));
+    map.insert("sentiment".into(), json!(snapshot.model.sentiment));
+    map.insert("clusters".into(), json!(snapshot.model.clusters));
     Value::Object(map)
 }
 
@@ -177,6 +185,12 @@ pub fn to_table(snapshot: &Snapshot, window: &WindowFigures) -> String {
             );
         }
     }
+    write_segments(&mut out, window);
+    write_hints_and_alerts(&mut out, snapshot);
+    out
+}
+
+fn write_segments(out: &mut String, window: &WindowFigures) {
     for table in &window.dimensions {
         let _ = writeln!(
             out,
@@ -204,13 +218,35 @@ pub fn to_table(snapshot: &Snapshot, window: &WindowFigures) -> String {
             let _ = writeln!(out, "... {} more", table.rows.len() - 15);
         }
     }
+}
+
+fn write_hints_and_alerts(out: &mut String, snapshot: &Snapshot) {
+    if !snapshot.hints.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nimprovement hints (rating points lost = gap x rated cases):"
+        );
+        for hint in snapshot.hints.iter().take(5) {
+            let _ = writeln!(
+                out,
+                "  {}={}: CSAT {:.2}, {:.0} points lost{}",
+                hint.dimension,
+                crate::ui::sanitize::clean(&hint.segment),
+                hint.csat_mean,
+                hint.cost,
+                hint.driver
+                    .as_deref()
+                    .map(|d| format!(", {d}"))
+                    .unwrap_or_default()
+            );
+        }
+    }
     if !snapshot.alerts.is_empty() {
         let _ = writeln!(out, "\nalerts firing:");
         for alert in &snapshot.alerts {
             let _ = writeln!(out, "  {:?} {}", alert.severity, alert.describe());
         }
     }
-    out
 }
 
 /// Renders the per-segment figures as CSV: one row per dimension and segment, the overall

@@ -34,7 +34,9 @@ impl Alert {
 
     pub fn describe(&self) -> String {
         let scope = match (&self.dimension, &self.segment) {
-            (Some(dimension), Some(segment)) => format!("{dimension}={segment}"),
+            (Some(dimension), Some(segment)) => {
+                format!("{dimension}={}", crate::ui::sanitize::clean(segment))
+            }
             _ => "overall".to_string(),
         };
         format!(

@@ -8,12 +8,16 @@ use crate::config::LookupStep;
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct LookupTables {
     tables: Vec<HashMap<String, HashMap<String, String>>>,
+    /// Rows inserted so far, so readers can tell that joins may have changed.
+    #[serde(default)]
+    pub version: u64,
 }
 
 impl LookupTables {
     pub fn new(count: usize) -> LookupTables {
         LookupTables {
             tables: vec![HashMap::new(); count],
+            version: 0,
         }
     }
 
@@ -21,6 +25,7 @@ impl LookupTables {
     pub fn insert(&mut self, table: usize, key: String, row: HashMap<String, String>) {
         if let Some(table) = self.tables.get_mut(table) {
             table.insert(key, row);
+            self.version += 1;
         }
     }
 

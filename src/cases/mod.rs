@@ -189,6 +189,7 @@ impl CaseStore {
         values.resize(self.fields.len(), None);
         ResolvedCase {
             key: key.to_string(),
+            seq: case.updated_seq,
             fields: self.fields.clone(),
             values,
         }
@@ -256,9 +257,9 @@ fn merge_slot(
         }
         Merge::Sum { by } => {
             let part = match (by, &update.order) {
+                (Some(_), OrderKey::Missing) | (None, _) => location.to_string(),
                 (Some(_), OrderKey::Text(text)) => text.clone(),
                 (Some(_), other) => format!("{other:?}"),
-                (None, _) => location.to_string(),
             };
             let amount = update.value.as_f64().unwrap_or(0.0);
             match slot {
@@ -283,6 +284,8 @@ pub struct SavedCases {
 #[derive(Debug, Clone)]
 pub struct ResolvedCase {
     pub key: String,
+    /// Arrival sequence of the newest record applied to the case.
+    pub seq: u64,
     fields: std::sync::Arc<[String]>,
     values: Vec<Option<Value>>,
 }

@@ -45,6 +45,9 @@ pub struct ModelFile {
     pub min_samples_leaf: Option<usize>,
     pub test_share: Option<f64>,
     pub seed: Option<u64>,
+    pub sample_size: Option<usize>,
+    pub retrain_every: Option<usize>,
+    pub clusters: Option<usize>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -155,6 +155,28 @@ pub struct ModelSettings {
     pub min_samples_leaf: usize,
     pub test_share: f64,
     pub seed: u64,
+    /// Most rated cases a training run uses, drawn by reservoir sampling.
+    pub sample_size: usize,
+    /// New rated cases that start a background retrain; 0 turns the schedule off.
+    pub retrain_every: usize,
+    /// Customer clusters; `None` picks k from 2 to 6 by silhouette.
+    pub clusters: Option<usize>,
+}
+
+impl Default for ModelSettings {
+    fn default() -> Self {
+        ModelSettings {
+            min_rated: 200,
+            trees: 60,
+            max_depth: 14,
+            min_samples_leaf: 5,
+            test_share: 0.2,
+            seed: 7,
+            sample_size: 50_000,
+            retrain_every: 1000,
+            clusters: None,
+        }
+    }
 }
 
 /// The checked configuration.
@@ -304,7 +326,9 @@ impl Checker<'_> {
             .into_iter()
             .enumerate()
             .map(|(i, dimension)| {
-                if !known_fields.contains(&dimension.field.as_str()) {
+                if dimension.field != crate::metrics::CLUSTER_FIELD
+                    && !known_fields.contains(&dimension.field.as_str())
+                {
                     return Err(self.error(
                         &format!("dimension[{i}].field"),
                         format!("no source maps the field '{}'", dimension.field),
@@ -713,13 +737,30 @@ impl Checker<'_> {
         if trees == 0 {
             return Err(self.error("model.trees", "it is 0", "use 1 or more trees, such as 60"));
         }
+        if raw.clusters == Some(0) {
+            return Err(self.error(
+                "model.clusters",
+                "it is 0",
+                "use 1 or more, or leave it out to pick k by silhouette",
+            ));
+        }
+        let defaults = ModelSettings::default();
         Ok(ModelSettings {
-            min_rated: raw.min_rated.unwrap_or(200).max(10),
+            min_rated: raw.min_rated.unwrap_or(defaults.min_rated).max(10),
             trees,
-            max_depth: raw.max_depth.unwrap_or(14),
-            min_samples_leaf: raw.min_samples_leaf.unwrap_or(5).max(1),
+            max_depth: raw.max_depth.unwrap_or(defaults.max_depth),
+            min_samples_leaf: raw
+                .min_samples_leaf
+                .unwrap_or(defaults.min_samples_leaf)
+                .max(1),
             test_share,
-            seed: raw.seed.unwrap_or(7),
+            seed: raw.seed.unwrap_or(defaults.seed),
+            sample_size: raw
+                .sample_size
+                .unwrap_or(defaults.sample_size)
+                .max(raw.min_rated.unwrap_or(defaults.min_rated)),
+            retrain_every: raw.retrain_every.unwrap_or(defaults.retrain_every),
+            clusters: raw.clusters,
         })
     }
 }

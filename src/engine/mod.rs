@@ -3,11 +3,11 @@
 //! the screen never waits on a lock.
 
 mod checkpoint;
+mod learning;
 mod snapshot;
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -15,18 +15,22 @@ use anyhow::Context;
 
 use crate::alerts::{self, AlertBook, AlertEvent, AlertFile};
 use crate::cases::CaseStore;
-use crate::config::Config;
+use crate::config::{Config, ModelSettings};
 use crate::ingest::watcher::Change;
 use crate::ingest::{Batch, Ingestor, Quarantine, TailState};
 use crate::metrics::{self, CaseFacts, Window};
-use crate::model::SatisfactionModel;
+use crate::ui::sanitize::clean;
 use checkpoint::{Counters, StateStore};
+pub use learning::ClusterStatus;
+use learning::{Learning, TrainingOutcome};
 pub use snapshot::{IngestStatus, ModelStatus, Snapshot};
 
 /// Requests to the engine from the screen or a signal handler.
 #[derive(Debug)]
 pub enum Command {
     Retrain,
+    /// Retrains with other settings than the config's, for experiments and tests.
+    RetrainWith(ModelSettings),
     Shutdown,
 }
 
@@ -34,7 +38,7 @@ pub enum Command {
 pub enum Input {
     Change(Change),
     Command(Command),
-    Trained(Box<Result<SatisfactionModel, String>>),
+    Trained(Box<TrainingOutcome>),
 }
 
 pub struct Engine {
@@ -45,10 +49,14 @@ pub struct Engine {
     quarantine: Quarantine,
     alert_book: AlertBook,
     alert_file: AlertFile,
-    model: Option<Arc<SatisfactionModel>>,
-    predictions: HashMap<String, f64>,
-    status: ModelStatus,
+    learning: Learning,
+    /// Settings of a training request made while another run was going.
+    pending_training: Option<ModelSettings>,
+    /// Rated cases in the last snapshot.
+    rated: usize,
     counters: Counters,
+    /// File and reason pairs already logged.
+    reported_rejections: HashSet<(String, String)>,
     /// Checkpoints and journal; absent for one-shot commands that keep no state.
     state: Option<StateStore>,
     throughput: VecDeque<(Instant, u64)>,
@@ -120,6 +128,7 @@ impl Engine {
             );
         }
         engine.ingestor.restore(tails.into_values().collect());
+        engine.learning = Learning::new(Some(config.state_dir.join("model.json")));
         engine.state = Some(state);
         Ok(engine)
     }
@@ -148,16 +157,18 @@ impl Engine {
             quarantine,
             alert_book: AlertBook::default(),
             alert_file: AlertFile::new(&config.state_dir),
-            model: None,
-            predictions: HashMap::new(),
-            status: ModelStatus::default(),
+            learning: Learning::new(None),
+            pending_training: None,
+            rated: 0,
             counters: Counters::default(),
+            reported_rejections: HashSet::new(),
             state: None,
             throughput: VecDeque::new(),
             sequence: 0,
             mode: "scan".to_string(),
             alert_events: None,
-            folder: folder.to_path_buf(),
+            // Events name absolute paths, so the folder is made absolute to match them.
+            folder: std::fs::canonicalize(folder).unwrap_or_else(|_| folder.to_path_buf()),
             config: config.clone(),
         })
     }
@@ -171,24 +182,25 @@ impl Engine {
     }
 
     /// Lists the folder, reads what is new in every drop, and forgets drops that left it.
-    pub fn scan(&mut self) -> anyhow::Result<()> {
+    /// Returns whether anything changed.
+    pub fn scan(&mut self) -> anyhow::Result<bool> {
         let batch = self
             .ingestor
             .scan(&self.folder)
             .with_context(|| format!("failed to list {}", self.folder.display()))?;
-        self.apply(batch);
-        Ok(())
+        Ok(self.apply(batch))
     }
 
-    /// Reads what is new in the given drops; paths outside the folder are ignored.
-    pub fn read_paths(&mut self, paths: &[PathBuf]) {
+    /// Reads what is new in the given drops; paths outside the folder are ignored. Returns
+    /// whether anything changed.
+    pub fn read_paths(&mut self, paths: &[PathBuf]) -> bool {
         let paths: Vec<PathBuf> = paths
             .iter()
             .filter(|p| p.parent() == Some(self.folder.as_path()))
             .cloned()
             .collect();
         let batch = self.ingestor.read_paths(&paths);
-        self.apply(batch);
+        self.apply(batch)
     }
 
     /// Drops whose last bytes are not a complete record yet.
@@ -204,9 +216,9 @@ impl Engine {
     /// Applies a batch: quarantine first, then the journal, then the case store. A crash
     /// before the journal line is synced reads the batch again on restart, so its
     /// quarantine lines may repeat but its rows count once.
-    fn apply(&mut self, mut batch: Batch) {
+    fn apply(&mut self, mut batch: Batch) -> bool {
         if batch.is_empty() {
-            return;
+            return false;
         }
         if let Err(err) = self.quarantine.write(&batch.rejections) {
             log::error!(
@@ -233,7 +245,7 @@ impl Engine {
                 .upsert(&self.config.sources[*source].fields, record);
         }
         self.counters.add(batch.rows_read, &reasons);
-        log_rejections(&batch);
+        log_rejections(&batch, &mut self.reported_rejections);
 
         if self
             .state
@@ -242,6 +254,7 @@ impl Engine {
         {
             self.compact();
         }
+        true
     }
 
     /// Writes a full checkpoint and starts a new journal.
@@ -256,52 +269,37 @@ impl Engine {
         }
     }
 
-    /// Trains a model on the current cases, in this thread.
+    /// Saves the serving model to `model.json` in the state folder and returns the path.
+    pub fn save_model(&self) -> anyhow::Result<Option<PathBuf>> {
+        let Some(model) = self.learning.current() else {
+            return Ok(None);
+        };
+        let path = self.config.state_dir.join("model.json");
+        model.save(&path)?;
+        Ok(Some(path))
+    }
+
+    /// Trains the models on the current cases, in this thread.
     pub fn train_now(&mut self) {
         let facts = self.facts();
-        let version = self.status.version.unwrap_or(0) + 1;
-        let result = SatisfactionModel::train(&facts, &self.config.model, version)
-            .map_err(|e| e.to_string());
-        self.install_model(result);
+        let version = self.learning.status.version.unwrap_or(0) + 1;
+        let current = self.learning.current();
+        let outcome = learning::train(&facts, &self.config.model, version, current.as_deref());
+        self.learning.rated_at_training = outcome.rated;
+        self.learning.install(outcome);
     }
 
-    fn install_model(&mut self, result: Result<SatisfactionModel, String>) {
-        self.status.training = false;
-        match result {
-            Ok(model) => {
-                let e = &model.evaluation;
-                log::info!(
-                    "model v{} trained on {} cases: held-out MAE {:.3} against baseline {:.3}",
-                    model.version,
-                    e.trained_on,
-                    e.mae,
-                    e.baseline_mae
-                );
-                self.status.version = Some(model.version);
-                self.status.evaluation = Some(model.evaluation.clone());
-                self.status.last_error = None;
-                self.model = Some(Arc::new(model));
-            }
-            Err(err) => {
-                log::warn!("model training failed, the previous model keeps serving: {err}");
-                self.status.last_error = Some(err);
-            }
-        }
-    }
-
-    fn facts(&self) -> Vec<CaseFacts> {
-        metrics::case_facts(&self.store, &self.config, &self.predictions)
+    /// Facts of every case with predictions and sentiment filled in.
+    fn facts(&mut self) -> Vec<CaseFacts> {
+        let mut facts =
+            metrics::case_facts(&self.store, &self.config, self.learning.cluster_labels());
+        self.learning.score(&mut facts, self.store.lookups.version);
+        facts
     }
 
     /// Computes a new snapshot: predictions, figures per window, alerts.
     pub fn snapshot(&mut self) -> Snapshot {
-        let mut facts = self.facts();
-        if let Some(model) = &self.model {
-            self.predictions = model.predict(&facts);
-            for case in &mut facts {
-                case.predicted = self.predictions.get(&case.key).copied();
-            }
-        }
+        let facts = self.facts();
 
         let mut windows: Vec<Window> = self.config.windows.clone();
         for rule in &self.config.alerts {
@@ -322,11 +320,18 @@ impl Engine {
             })
             .collect();
 
+        self.rated = figures
+            .get("all")
+            .map_or(0, |all| all.overall.rated as usize);
+        let hints = figures
+            .get("all")
+            .map(|all| metrics::hints::hints(all, self.config.min_segment_cases, 3))
+            .unwrap_or_default();
         let holding = alerts::evaluate(&self.config, &figures);
         let watermark = metrics::watermark(&facts);
         let events = self
             .alert_book
-            .update(holding, watermark, self.status.version);
+            .update(holding, watermark, self.learning.status.version);
         AlertFile::log(&events);
         if let Err(err) = self.alert_file.append(&events) {
             log::error!("failed to append to alerts.jsonl: {err}");
@@ -355,8 +360,9 @@ impl Engine {
                 .iter()
                 .map(|d| d.name.clone())
                 .collect(),
-            model: self.status.clone(),
+            model: self.learning.status.clone(),
             alerts: self.alert_book.active(),
+            hints,
             ingest: IngestStatus {
                 folder: self.folder.display().to_string(),
                 mode: self.mode.clone(),
@@ -403,46 +409,44 @@ impl Engine {
         if let Err(err) = self.scan() {
             log::error!("{err:#}");
         }
-        let mut last_auto_train = 0;
         loop {
             match inputs.recv_timeout(refresh) {
-                Ok(Input::Change(Change::Paths(paths))) => {
-                    self.read_paths(&paths);
+                Ok(Input::Change(Change::Paths(paths))) => dirty |= self.read_paths(&paths),
+                Ok(Input::Change(Change::Rescan)) => match self.scan() {
+                    Ok(changed) => dirty |= changed,
+                    Err(err) => log::error!("{err:#}"),
+                },
+                Ok(Input::Command(Command::Retrain)) => {
+                    self.start_training(retrain, self.config.model.clone());
                     dirty = true;
                 }
-                Ok(Input::Change(Change::Rescan)) => {
-                    if let Err(err) = self.scan() {
-                        log::error!("{err:#}");
-                    }
+                Ok(Input::Command(Command::RetrainWith(settings))) => {
+                    self.start_training(retrain, settings);
                     dirty = true;
                 }
-                Ok(Input::Command(Command::Retrain)) => self.start_training(retrain),
                 Ok(Input::Command(Command::Shutdown))
                 | Err(mpsc::RecvTimeoutError::Disconnected) => break,
-                Ok(Input::Trained(result)) => {
-                    self.install_model(*result);
+                Ok(Input::Trained(outcome)) => {
+                    self.learning.install(*outcome);
+                    if let Some(settings) = self.pending_training.take() {
+                        self.start_training(retrain, settings);
+                    }
                     dirty = true;
                 }
                 Err(mpsc::RecvTimeoutError::Timeout) => {
                     let waiting = self.waiting_paths();
                     if !waiting.is_empty() {
-                        self.read_paths(&waiting);
-                        dirty = true;
+                        dirty |= self.read_paths(&waiting);
                     }
                 }
-            }
-            if self.model.is_none()
-                && !self.status.training
-                && self.store.len() >= self.config.model.min_rated
-                && self.store.len() >= last_auto_train * 2
-            {
-                last_auto_train = self.store.len();
-                self.start_training(retrain);
             }
             if dirty && last_publish.elapsed() >= refresh {
                 publish(self.snapshot());
                 last_publish = Instant::now();
                 dirty = false;
+                if self.training_due() {
+                    self.start_training(retrain, self.config.model.clone());
+                }
             }
         }
         let last = self.snapshot();
@@ -451,15 +455,33 @@ impl Engine {
         last
     }
 
-    fn start_training(&mut self, results: &mpsc::Sender<Input>) {
-        if self.status.training {
-            log::info!("a training run is in progress; the request waits for it");
+    /// Reports whether the schedule asks for a training run: the first once enough cases
+    /// are rated, then one per `retrain_every` new rated cases.
+    fn training_due(&self) -> bool {
+        let settings = &self.config.model;
+        let since = self.rated.saturating_sub(self.learning.rated_at_training);
+        if self.learning.status.training {
+            return false;
+        }
+        if self.learning.has_model() {
+            settings.retrain_every > 0 && since >= settings.retrain_every
+        } else {
+            self.rated >= settings.min_rated && since > 0
+        }
+    }
+
+    /// Trains in a background thread; a request during a run starts once it ends.
+    fn start_training(&mut self, results: &mpsc::Sender<Input>, settings: ModelSettings) {
+        if self.learning.status.training {
+            log::info!("a training run is in progress; the request starts when it ends");
+            self.pending_training = Some(settings);
             return;
         }
-        self.status.training = true;
+        self.learning.status.training = true;
         let facts = self.facts();
-        let settings = self.config.model.clone();
-        let version = self.status.version.unwrap_or(0) + 1;
+        self.learning.rated_at_training = self.rated;
+        let version = self.learning.status.version.unwrap_or(0) + 1;
+        let current = self.learning.current();
         let results = results.clone();
         log::info!(
             "training model v{version} on {} cases in the background",
@@ -469,30 +491,38 @@ impl Engine {
             .name("csmon-train".to_string())
             .spawn(move || {
                 let outcome = std::panic::catch_unwind(|| {
-                    SatisfactionModel::train(&facts, &settings, version)
+                    learning::train(&facts, &settings, version, current.as_deref())
                 });
-                let result = match outcome {
-                    Ok(result) => result.map_err(|e| e.to_string()),
-                    Err(_) => Err("training panicked".to_string()),
-                };
-                let _ = results.send(Input::Trained(Box::new(result)));
+                let outcome = outcome.unwrap_or_else(|_| {
+                    TrainingOutcome::failed("training panicked; the previous model keeps serving")
+                });
+                let _ = results.send(Input::Trained(Box::new(outcome)));
             });
         if let Err(err) = spawned {
-            self.status.training = false;
+            self.learning.status.training = false;
             log::error!("failed to start the training thread: {err}");
         }
     }
 }
 
-/// Groups rejection reasons by their text before the first ':' or ';', so counts per reason
-/// do not split on the values inside them.
+/// Groups rejection reasons by their text before the first ':' or ';', without the values
+/// they quote, so counts per reason do not split on the values inside them.
 fn reason_class(reason: &str) -> String {
-    let cut = reason.find([':', ';', '\'']).unwrap_or(reason.len());
-    reason[..cut].trim().to_string()
+    let cut = reason.find([':', ';']).unwrap_or(reason.len());
+    let mut class = String::new();
+    for (index, part) in reason[..cut].split('\'').enumerate() {
+        if index % 2 == 0 {
+            class.push_str(part);
+        } else {
+            class.push_str("...");
+        }
+    }
+    class.trim().to_string()
 }
 
-/// Logs one line per file and reason, not one per rejected row.
-fn log_rejections(batch: &Batch) {
+/// Logs one warning the first time a file rejects records for a reason; later rejections
+/// of that file and reason are only counted, so a bad export does not flood the log.
+fn log_rejections(batch: &Batch, reported: &mut HashSet<(String, String)>) {
     let mut counts: BTreeMap<(&str, String), (u64, u64, &str)> = BTreeMap::new();
     for rejection in &batch.rejections {
         let entry = counts
@@ -501,8 +531,13 @@ fn log_rejections(batch: &Batch) {
         entry.0 += 1;
     }
     for ((file, reason), (count, line, field)) in counts {
-        log::warn!(
-            "{file}: {count} record(s) quarantined, first at line {line}, field '{field}': {reason}"
-        );
+        if reported.insert((file.to_string(), reason.clone())) {
+            log::warn!(
+                "{}: {count} record(s) quarantined, first at line {line}, field '{}': {}; later ones are only counted",
+                clean(file),
+                clean(field),
+                clean(&reason)
+            );
+        }
     }
 }

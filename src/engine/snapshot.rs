@@ -6,9 +6,12 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::alerts::Alert;
+use crate::engine::ClusterStatus;
 use crate::ingest::FileStats;
 use crate::metrics::WindowFigures;
+use crate::metrics::hints::Hint;
 use crate::model::Evaluation;
+use crate::model::sentiment::SentimentEvaluation;
 
 /// State of the model as the screen shows it.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -16,8 +19,12 @@ pub struct ModelStatus {
     pub version: Option<u64>,
     pub evaluation: Option<Evaluation>,
     pub training: bool,
-    /// Why the last training did not produce a model, if it did not.
+    /// Why the last training did not produce a serving model, if it did not.
     pub last_error: Option<String>,
+    /// Challengers rejected because they were worse than the serving model.
+    pub rejected: u64,
+    pub sentiment: Option<SentimentEvaluation>,
+    pub clusters: ClusterStatus,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -46,6 +53,8 @@ pub struct Snapshot {
     pub min_segment_cases: u64,
     pub model: ModelStatus,
     pub alerts: Vec<Alert>,
+    /// Improvement hints over all data, costliest first.
+    pub hints: Vec<Hint>,
     pub ingest: IngestStatus,
 }
 

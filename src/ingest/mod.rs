@@ -166,7 +166,8 @@ impl Ingestor {
         let mut paths = Vec::new();
         for entry in std::fs::read_dir(dir)? {
             let entry = entry?;
-            if !entry.file_type()?.is_file() {
+            // Symbolic links count when they point at a file, as the watcher sees them.
+            if !std::fs::metadata(entry.path()).is_ok_and(|m| m.is_file()) {
                 continue;
             }
             if self
@@ -266,12 +267,18 @@ impl Ingestor {
         }
         let offset = tail.offset();
         let target_name = self.target_name(target);
-        let stats = self.files.entry(name).or_default();
+        let stats = self.files.entry(name.clone()).or_default();
         stats.target = target_name;
         stats.bytes_read = offset;
         stats.waiting = outcome.waiting;
         stats.rejected += outcome.rejections.len() as u64;
 
+        if before.offset == 0
+            && let Some(first) = outcome.records.first()
+        {
+            self.warn_missing_columns(target, first);
+        }
+        let stats = self.files.entry(name).or_default();
         batch.rows_read += (outcome.records.len() + outcome.rejections.len()) as u64;
         batch.rejections.extend(outcome.rejections);
         for raw in outcome.records {
@@ -290,6 +297,52 @@ impl Ingestor {
                     batch.rejections.push(rejection);
                 }
             }
+        }
+    }
+
+    /// Warns once per drop when its first record lacks a column the config maps, because
+    /// then every record would be rejected or miss a field for the same reason.
+    fn warn_missing_columns(&self, target: Target, first: &crate::normalize::RawRecord) {
+        let (name, key, mapped): (&str, &str, Vec<&str>) = match target {
+            Target::Source(i) => {
+                let source = &self.config.sources[i];
+                let mapped = source
+                    .fields
+                    .iter()
+                    .flat_map(|f| f.columns.iter().map(String::as_str))
+                    .collect();
+                (&source.name, &source.key, mapped)
+            }
+            Target::Lookup(i) => (
+                &self.config.lookups[i].name,
+                &self.config.lookups[i].key,
+                Vec::new(),
+            ),
+        };
+        let has = |column: &str| first.columns.iter().any(|c| c == column);
+        if !has(key) {
+            log::warn!(
+                "{}: no column '{}', the key of '{name}'; every record will be rejected. Columns: {}",
+                crate::ui::sanitize::clean(&first.file),
+                crate::ui::sanitize::clean(key),
+                crate::ui::sanitize::clean(&first.columns.join(", "))
+            );
+        }
+        let mut missing: Vec<&str> = mapped.into_iter().filter(|c| !has(c)).collect();
+        missing.dedup();
+        // JSON records leave out empty fields, so only a CSV header says a column is absent.
+        if !missing.is_empty() && first.line > 1 {
+            log::info!(
+                "{}: no column {} mapped by '{name}'; check the column names in the config",
+                crate::ui::sanitize::clean(&first.file),
+                crate::ui::sanitize::clean(
+                    &missing
+                        .iter()
+                        .map(|c| format!("'{c}'"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            );
         }
     }
 

@@ -244,18 +244,40 @@ impl Tail {
 
         let quote_aware = format == Format::Csv;
         let mut end = format::complete_prefix(&bytes, quote_aware);
+        // A quote still open once the writer is quiet will not close: the rest of the file
+        // is rejected as one record, so it neither blocks the drop nor passes as a value.
+        let mut unclosed = None;
         if end < bytes.len() {
-            let tail_is_whole = !(quote_aware && format::ends_in_quotes(&bytes[end..]));
-            if is_quiet && tail_is_whole {
-                end = bytes.len();
-            } else {
+            if !is_quiet {
                 outcome.waiting = true;
+            } else if quote_aware && format::ends_in_quotes(&bytes[end..]) {
+                unclosed = Some(end);
+            } else {
+                end = bytes.len();
             }
         }
-        if end <= skip {
-            return Ok(());
+        if end > skip {
+            self.parse_chunk(&bytes[skip..end], format, outcome);
+            self.state.offset = offset + end as u64;
         }
-        let chunk = &bytes[skip..end];
+        if let Some(start) = unclosed {
+            let line = self.state.next_line;
+            let rest = String::from_utf8_lossy(&bytes[start.max(skip)..]);
+            outcome.rejections.push(Rejection::new(
+                &self.name,
+                line,
+                "(record)",
+                &rest,
+                "unclosed quote: the record and everything after it in the file are one field; close the quote and write the rows again",
+            ));
+            self.state.next_line += bytes[start..].iter().filter(|&&b| b == b'\n').count() as u64;
+            self.state.offset = offset + bytes.len() as u64;
+        }
+        Ok(())
+    }
+
+    /// Parses complete records and advances the line count past them.
+    fn parse_chunk(&mut self, chunk: &[u8], format: Format, outcome: &mut ReadOutcome) {
         if format == Format::Csv {
             let csv_chunk = CsvChunk {
                 file: &self.name,
@@ -279,8 +301,6 @@ impl Tail {
             );
         }
         self.state.next_line += chunk.iter().filter(|&&b| b == b'\n').count() as u64;
-        self.state.offset += end as u64;
-        Ok(())
     }
 
     fn read_document(

@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use notify::RecursiveMode;
+use notify::event::{AccessKind, AccessMode, EventKind};
 use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer};
 
 /// A change in the watched folder.
@@ -53,8 +54,15 @@ pub fn watch(
         let change = match result {
             Ok(events) if events.iter().any(|e| e.need_rescan()) => Change::Rescan,
             Ok(events) => {
+                // Opening and reading a drop is an access event too, so csmon's own reads
+                // would wake it again; only a close after writing says something new.
                 let mut paths: Vec<PathBuf> = events
                     .iter()
+                    .filter(|e| match e.kind {
+                        EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
+                        EventKind::Access(_) => false,
+                        _ => true,
+                    })
                     .flat_map(|e| e.paths.iter().cloned())
                     .collect();
                 paths.sort();

@@ -3,6 +3,7 @@
 //! in place, so every aggregate reflects the latest version of each case exactly once.
 
 mod figures;
+pub mod hints;
 mod window;
 
 use std::collections::{BTreeMap, HashMap};
@@ -18,6 +19,8 @@ pub use window::Window;
 #[derive(Debug, Clone, Default)]
 pub struct CaseFacts {
     pub key: String,
+    /// Arrival sequence of the newest record in the case; it changes with every update.
+    pub seq: u64,
     /// The time that places the case in a window: its creation, else its newest event.
     pub event_time: Option<i64>,
     pub newest_time: Option<i64>,
@@ -45,14 +48,19 @@ pub struct CaseFacts {
     pub segments: Vec<Option<String>>,
 }
 
+/// Computed field holding the customer's cluster label; a dimension may name it without a
+/// source mapping it.
+pub const CLUSTER_FIELD: &str = "cluster";
+
 /// Label of cases that have no value for a dimension.
 pub const NO_SEGMENT: &str = "(none)";
 
-/// Builds the facts of every case. `predictions` holds model output by case key.
+/// Builds the facts of every case. `clusters` maps a person to their cluster label, the
+/// value of the computed field `cluster`; predictions and sentiment are filled in later.
 pub fn case_facts(
     store: &CaseStore,
     config: &Config,
-    predictions: &HashMap<String, f64>,
+    clusters: &HashMap<String, String>,
 ) -> Vec<CaseFacts> {
     let resolved: Vec<ResolvedCase> = store.iter_resolved().collect();
     let watermark = resolved.iter().filter_map(newest_time).max();
@@ -103,6 +111,7 @@ pub fn case_facts(
         };
         facts.push(CaseFacts {
             key: case.key.clone(),
+            seq: case.seq,
             event_time: created.or_else(|| newest_time(case)),
             newest_time: newest_time(case),
             satisfaction: case.number("satisfaction"),
@@ -123,11 +132,17 @@ pub fn case_facts(
             region: case.text("region").map(str::to_string),
             feedback: case.text("feedback_text").map(str::to_string),
             sentiment: None,
-            predicted: predictions.get(&case.key).copied(),
+            predicted: None,
             segments: config
                 .dimensions
                 .iter()
-                .map(|d| case.text(&d.field).map(str::to_string))
+                .map(|d| match d.field.as_str() {
+                    CLUSTER_FIELD => case
+                        .text("customer_id")
+                        .and_then(|p| clusters.get(p))
+                        .cloned(),
+                    field => case.text(field).map(str::to_string),
+                })
                 .collect(),
         });
     }

@@ -1,13 +1,31 @@
 //! Timestamp parsing. Accepted forms: RFC 3339 with `Z` or an offset, a civil date-time
 //! (`YYYY-MM-DD HH:MM:SS`, `T` also accepted) or a date read in the configured zone, and
-//! epoch seconds (up to 11 digits) or milliseconds (12 or 13 digits).
+//! epoch seconds (9 or 10 digits) or milliseconds (12 or 13 digits). Times outside the years
+//! 1990 to 2100 are rejected: they come from a wrong column or unit, and one of them would
+//! move the watermark and empty every window.
 
 use jiff::Timestamp;
 use jiff::civil::{Date, DateTime};
 use jiff::tz::TimeZone;
 
+/// First and last second accepted: 1990-01-01 and 2100-12-31 in UTC.
+const EARLIEST: i64 = 631_152_000;
+const LATEST: i64 = 4_133_980_799;
+
 /// Parses a timestamp into seconds since the Unix epoch, or explains why it is invalid.
 pub fn parse_time(text: &str, zone: &TimeZone) -> Result<i64, String> {
+    let seconds = parse_any_time(text, zone)?;
+    if (EARLIEST..=LATEST).contains(&seconds) {
+        Ok(seconds)
+    } else {
+        Err(format!(
+            "'{}' is outside the years 1990 to 2100; check the column and its unit",
+            text.trim()
+        ))
+    }
+}
+
+fn parse_any_time(text: &str, zone: &TimeZone) -> Result<i64, String> {
     let text = text.trim();
     if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
         return parse_epoch(text);
@@ -42,10 +60,10 @@ fn parse_epoch(digits: &str) -> Result<i64, String> {
         .parse()
         .map_err(|_| format!("'{digits}' is too large for an epoch time"))?;
     match digits.len() {
-        0..=11 => Ok(value),
+        9 | 10 => Ok(value),
         12 | 13 => Ok(value.div_euclid(1000)),
         _ => Err(format!(
-            "'{digits}' has too many digits for epoch seconds or milliseconds"
+            "'{digits}' is not epoch seconds (10 digits) or milliseconds (13 digits); write YYYY-MM-DD for a date"
         )),
     }
 }
@@ -87,5 +105,12 @@ mod tests {
     fn garbage_is_rejected() {
         assert!(parse_time("yesterday", &TimeZone::UTC).is_err());
         assert!(parse_time("99999999999999999999", &TimeZone::UTC).is_err());
+        assert!(
+            parse_time("20240105", &TimeZone::UTC).is_err(),
+            "a compact date is not epoch seconds"
+        );
+        assert!(parse_time("99999999999", &TimeZone::UTC).is_err());
+        assert!(parse_time("0001-01-01T00:00:00Z", &TimeZone::UTC).is_err());
+        assert!(parse_time("2062-01-01T00:00:00Z", &TimeZone::UTC).is_ok());
     }
 }

@@ -20,7 +20,7 @@ struct StderrLogger;
 
 impl log::Log for StderrLogger {
     fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
-        metadata.level() <= log::Level::Info
+        metadata.level() <= log::max_level()
     }
 
     fn log(&self, record: &log::Record<'_>) {
@@ -38,6 +38,13 @@ impl log::Log for StderrLogger {
 }
 
 static LOGGER: StderrLogger = StderrLogger;
+
+/// Sends csmon's log records at `level` and above to stderr, for commands without a screen.
+pub fn init_stderr_log(level: log::LevelFilter) {
+    if log::set_logger(&LOGGER).is_ok() {
+        log::set_max_level(level);
+    }
+}
 
 /// Formats the one-line summary printed each interval.
 pub fn summary_line(snapshot: &Snapshot) -> String {
@@ -96,7 +103,7 @@ pub fn forward_signals(sender: mpsc::Sender<Input>) -> anyhow::Result<()> {
 }
 
 pub fn run(config: &Config, dir: &Path, interval: f64, poll: bool) -> anyhow::Result<i32> {
-    let _ = log::set_logger(&LOGGER).map(|()| log::set_max_level(log::LevelFilter::Info));
+    init_stderr_log(log::LevelFilter::Info);
     let (inputs, receiver) = mpsc::channel();
     let (alert_sender, alerts) = mpsc::channel();
     let mut engine = Engine::open(config, dir)?;
