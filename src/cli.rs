@@ -338,16 +338,53 @@ fn describe_config(config: &Config) -> String {
     let _ = writeln!(out, "timezone = {}", config.timezone_name);
     let windows: Vec<String> = config.windows.iter().map(ToString::to_string).collect();
     let _ = writeln!(out, "windows = {}", windows.join(", "));
+    let _ = writeln!(out, "min_segment_cases = {}", config.min_segment_cases);
+    let _ = writeln!(
+        out,
+        "closed_statuses = {}",
+        config.closed_statuses.join(", ")
+    );
+    let _ = writeln!(out, "due_whole_day = {}", config.due_whole_day);
+    let _ = writeln!(
+        out,
+        "ingest: quiet_seconds = {}, invalid_document_seconds = {}, refresh_millis = {}",
+        config.quiet_seconds, config.invalid_document_seconds, config.refresh_millis
+    );
+    let m = &config.model;
+    let _ = writeln!(
+        out,
+        "model: min_rated = {}, trees = {}, max_depth = {}, min_samples_leaf = {}, test_share = {}, seed = {}, sample_size = {}, retrain_every = {}, clusters = {}",
+        m.min_rated,
+        m.trees,
+        m.max_depth,
+        m.min_samples_leaf,
+        m.test_share,
+        m.seed,
+        m.sample_size,
+        m.retrain_every,
+        m.clusters
+            .map_or_else(|| "by silhouette".to_string(), |k| k.to_string())
+    );
     for source in &config.sources {
         let _ = writeln!(
             out,
-            "source {} files '{}' format {} key '{}'",
+            "source {}: files '{}', format {}, key '{}'",
             source.name, source.files, source.format, source.key
         );
         for field in &source.fields {
+            let chain: Vec<String> = field
+                .lookup
+                .iter()
+                .map(|step| format!("{}.{}", config.lookups[step.table].name, step.column))
+                .collect();
+            let joined = if chain.is_empty() {
+                String::new()
+            } else {
+                format!(", then {}", chain.join(" -> "))
+            };
             let _ = writeln!(
                 out,
-                "  {} <- {} ({:?})",
+                "  {} <- {} ({}{joined})",
                 field.field,
                 field.columns.join(" + "),
                 field.merge
@@ -357,7 +394,7 @@ fn describe_config(config: &Config) -> String {
     for lookup in &config.lookups {
         let _ = writeln!(
             out,
-            "lookup {} files '{}' key '{}'",
+            "lookup {}: files '{}', key '{}'",
             lookup.name, lookup.files, lookup.key
         );
     }
@@ -371,15 +408,25 @@ fn describe_config(config: &Config) -> String {
     for tier in &config.tiers {
         let _ = writeln!(
             out,
-            "tier {} from {} purchases, weight {}",
+            "tier {}: from {} purchases, weight {}",
             tier.name, tier.min_purchases, tier.weight
         );
     }
     for rule in &config.alerts {
+        let scope = rule
+            .dimension
+            .as_deref()
+            .map_or_else(|| "overall".to_string(), |d| format!("per {d}"));
         let _ = writeln!(
             out,
-            "alert {}: {} {:?} {} over {}",
-            rule.name, rule.metric, rule.comparison, rule.threshold, rule.window
+            "alert {}: {} {} {} over {}, {scope}, at least {} samples, {:?}",
+            rule.name,
+            rule.metric,
+            rule.comparison,
+            rule.threshold,
+            rule.window,
+            rule.min_samples,
+            rule.severity
         );
     }
     out

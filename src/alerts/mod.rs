@@ -119,6 +119,22 @@ pub fn evaluate(config: &Config, figures: &BTreeMap<String, WindowFigures>) -> V
     alerts
 }
 
+/// Returns the current value and sample count of an alert's figure, breaching or not.
+pub fn current_value(
+    figures: &BTreeMap<String, WindowFigures>,
+    alert: &Alert,
+) -> Option<(f64, u64)> {
+    let window = figures.get(&alert.window.to_string())?;
+    let segment_figures = match (&alert.dimension, &alert.segment) {
+        (Some(dimension), Some(segment)) => {
+            let table = window.dimensions.iter().find(|t| &t.name == dimension)?;
+            &table.rows.iter().find(|r| &r.key == segment)?.figures
+        }
+        _ => &window.overall,
+    };
+    segment_figures.metric(&alert.metric)
+}
+
 /// The alerts firing now, and the changes since the last evaluation.
 #[derive(Debug, Default)]
 pub struct AlertBook {
@@ -126,10 +142,12 @@ pub struct AlertBook {
 }
 
 impl AlertBook {
-    /// Takes the alerts that hold now and returns what started and stopped firing.
+    /// Takes the alerts that hold now and returns what started and stopped firing. A
+    /// resolved alert carries the value `current` gives for it now, when there is one.
     pub fn update(
         &mut self,
         holding: Vec<Alert>,
+        current: impl Fn(&Alert) -> Option<(f64, u64)>,
         event_time: Option<i64>,
         model_version: Option<u64>,
     ) -> Vec<AlertEvent> {
@@ -147,8 +165,12 @@ impl AlertBook {
             }
             next.insert(id, alert);
         }
-        for (id, alert) in std::mem::take(&mut self.active) {
+        for (id, mut alert) in std::mem::take(&mut self.active) {
             if !next.contains_key(&id) {
+                if let Some((value, samples)) = current(&alert) {
+                    alert.value = value;
+                    alert.samples = samples;
+                }
                 events.push(AlertEvent {
                     state: Transition::Resolved,
                     event_time,
@@ -211,5 +233,47 @@ impl AlertFile {
                 (Transition::Firing, Severity::Info) => log::info!("FIRING {text}"),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn alert(segment: &str, value: f64) -> Alert {
+        Alert {
+            rule: "low".to_string(),
+            severity: Severity::Warning,
+            metric: "csat_pct".to_string(),
+            window: Window::All,
+            dimension: Some("region".to_string()),
+            segment: Some(segment.to_string()),
+            value,
+            threshold: 0.5,
+            samples: 40,
+        }
+    }
+
+    #[test]
+    fn book_reports_firing_and_resolved_once() {
+        let mut book = AlertBook::default();
+        let events = book.update(vec![alert("north", 0.4)], |_| None, Some(1), None);
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].state, Transition::Firing);
+
+        let events = book.update(vec![alert("north", 0.41)], |_| None, Some(2), None);
+        assert!(events.is_empty(), "a held alert fires once");
+        assert_eq!(book.active().len(), 1);
+
+        let events = book.update(Vec::new(), |_| Some((0.62, 45)), Some(3), Some(7));
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].state, Transition::Resolved);
+        assert!(
+            (events[0].alert.value - 0.62).abs() < 1e-12,
+            "the resolved event shows the value now"
+        );
+        assert_eq!(events[0].alert.samples, 45);
+        assert_eq!(events[0].model_version, Some(7));
+        assert!(book.active().is_empty());
     }
 }

@@ -67,7 +67,10 @@ pub struct SourceFile {
 
 /// A field mapping: either a bare column name or a table with the merge details.
 #[derive(Debug, Deserialize)]
-#[serde(untagged)]
+#[serde(
+    untagged,
+    expecting = "expected a column name, or a table such as { column = \"score\", merge = \"latest\", by = \"rated_at\" }"
+)]
 pub enum FieldFile {
     Column(String),
     Detailed(FieldDetail),

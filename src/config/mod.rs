@@ -60,6 +60,18 @@ pub enum Merge {
     Sum { by: Option<String> },
 }
 
+impl fmt::Display for Merge {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Merge::Set => f.write_str("set"),
+            Merge::Latest { by } => write!(f, "latest by {by}"),
+            Merge::First { by } => write!(f, "first by {by}"),
+            Merge::Sum { by: Some(by) } => write!(f, "sum, one part per {by}"),
+            Merge::Sum { by: None } => f.write_str("sum, one part per record"),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LookupMiss {
     /// A missing lookup row leaves the field empty.
@@ -125,6 +137,15 @@ pub struct Tier {
 pub enum Comparison {
     Below,
     Above,
+}
+
+impl fmt::Display for Comparison {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Comparison::Below => "<",
+            Comparison::Above => ">",
+        })
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
@@ -238,14 +259,18 @@ impl Config {
     /// Parses and checks config text. `origin` names it in messages; a relative `state_dir`
     /// stays relative to the working directory, as a user typing a path expects.
     pub fn parse(text: &str, origin: &str, _base: &Path) -> Result<Config, ConfigError> {
-        let raw: ConfigFile = toml::from_str(text).map_err(|err| ConfigError {
-            origin: origin.to_string(),
-            key: err.span().map_or_else(String::new, |span| {
+        let raw: ConfigFile = toml::from_str(text).map_err(|err| {
+            let key = err.span().map_or_else(String::new, |span| {
                 let line = text[..span.start].lines().count().max(1);
-                format!("line {line}")
-            }),
-            problem: err.message().to_string(),
-            fix: "correct the TOML at that place; unknown keys are rejected".to_string(),
+                let content = text.lines().nth(line - 1).unwrap_or_default().trim();
+                format!("line {line}: {content}")
+            });
+            ConfigError {
+                origin: origin.to_string(),
+                key,
+                problem: err.message().to_string(),
+                fix: "correct the TOML at that place; unknown keys are rejected".to_string(),
+            }
         })?;
         Checker { origin }.check(raw)
     }
@@ -864,7 +889,7 @@ created_at = "created"
             ),
             (
                 format!("colour = \"red\"\n{MINIMAL}"),
-                "line 1",
+                "line 1: colour = \"red\"",
                 "unknown keys",
             ),
             (String::new(), "source", "add at least one"),

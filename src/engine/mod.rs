@@ -329,9 +329,12 @@ impl Engine {
             .unwrap_or_default();
         let holding = alerts::evaluate(&self.config, &figures);
         let watermark = metrics::watermark(&facts);
-        let events = self
-            .alert_book
-            .update(holding, watermark, self.learning.status.version);
+        let events = self.alert_book.update(
+            holding,
+            |alert| alerts::current_value(&figures, alert),
+            watermark,
+            self.learning.status.version,
+        );
         AlertFile::log(&events);
         if let Err(err) = self.alert_file.append(&events) {
             log::error!("failed to append to alerts.jsonl: {err}");
