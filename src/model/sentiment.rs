@@ -259,7 +259,8 @@ pub fn lexicon_score(text: &str) -> Option<f64> {
     (total > 0.0).then(|| (positive - negative) / total)
 }
 
-/// Counts hashed word unigrams and bigrams and character trigrams.
+/// Counts hashed word unigrams and bigrams, character trigrams, and Chinese character
+/// unigrams and bigrams.
 fn hashed_counts(text: &str) -> Vec<u32> {
     let lower = text.to_lowercase();
     let mut counts = vec![0_u32; BUCKETS];
@@ -281,6 +282,14 @@ fn hashed_counts(text: &str) -> Vec<u32> {
     let chars: Vec<char> = lower.chars().filter(|c| !c.is_whitespace()).collect();
     for window in chars.windows(3) {
         add(&window.iter().collect::<String>(), b'c');
+    }
+    // Chinese has no spaces between words, so its single characters and pairs stand in
+    // for words.
+    for (index, c) in chars.iter().enumerate().filter(|(_, c)| is_cjk(**c)) {
+        add(&c.to_string(), b'u');
+        if let Some(next) = chars.get(index + 1) {
+            add(&format!("{c}{next}"), b'p');
+        }
     }
     counts
 }
