@@ -145,6 +145,7 @@ pub fn parse_json_lines(
     records: &mut Vec<RawRecord>,
     rejections: &mut Vec<Rejection>,
 ) {
+    let mut shared = None;
     for (offset, line_bytes) in bytes.split(|&b| b == b'\n').enumerate() {
         let line = first_line + offset as u64;
         let text = String::from_utf8_lossy(line_bytes);
@@ -154,7 +155,7 @@ pub fn parse_json_lines(
         }
         match serde_json::from_str::<serde_json::Value>(text) {
             Ok(serde_json::Value::Object(object)) => {
-                records.push(object_record(file, line, object));
+                records.push(object_record(file, line, object, &mut shared));
             }
             Ok(_) => rejections.push(Rejection::new(
                 file,
@@ -200,11 +201,14 @@ pub fn parse_json_document(file: &Arc<str>, bytes: &[u8], wrapper_key: Option<&s
         }
     };
     let mut records = Vec::with_capacity(items.len());
+    let mut shared = None;
     let mut rejections = Vec::new();
     for (index, item) in items.into_iter().enumerate() {
         let line = index as u64 + 1;
         match item {
-            serde_json::Value::Object(object) => records.push(object_record(file, line, object)),
+            serde_json::Value::Object(object) => {
+                records.push(object_record(file, line, object, &mut shared))
+            }
             other => rejections.push(Rejection::new(
                 file,
                 line,
@@ -217,25 +221,33 @@ pub fn parse_json_document(file: &Arc<str>, bytes: &[u8], wrapper_key: Option<&s
     Document::Records(records, rejections)
 }
 
+/// Turns a JSON object into a record. Records of one drop usually share their keys, so the
+/// previous record's column list is reused when the keys match, which saves memory.
 fn object_record(
     file: &Arc<str>,
     line: u64,
     object: serde_json::Map<String, serde_json::Value>,
+    shared: &mut Option<Arc<[String]>>,
 ) -> RawRecord {
-    let mut columns = Vec::with_capacity(object.len());
-    let mut values = Vec::with_capacity(object.len());
-    for (column, value) in object {
-        columns.push(column);
-        values.push(match value {
+    let same = shared.as_ref().is_some_and(|columns| {
+        columns.len() == object.len() && columns.iter().zip(object.keys()).all(|(a, b)| a == b)
+    });
+    if !same {
+        *shared = Some(object.keys().cloned().collect());
+    }
+    let values = object
+        .into_iter()
+        .map(|(_, value)| match value {
             serde_json::Value::Null => None,
             serde_json::Value::String(text) => Some(text),
             other => Some(other.to_string()),
-        });
-    }
+        })
+        .collect();
+    let columns = shared.clone().unwrap_or_default();
     RawRecord {
         file: file.clone(),
         line,
-        columns: columns.into(),
+        columns,
         values,
     }
 }
