@@ -1,9 +1,14 @@
 //! The terminal screen and the headless printer. Only this module knows the terminal.
 
 pub mod app;
+pub mod columns;
+pub mod format;
 pub mod headless;
+pub mod keys;
 pub mod render;
 pub mod sanitize;
+pub mod tabs;
+pub mod views;
 
 use std::io::IsTerminal;
 use std::path::Path;
@@ -25,7 +30,8 @@ use render::Theme;
 
 /// Shortest time between two frames: at most ten frames a second.
 const FRAME: Duration = Duration::from_millis(100);
-/// An idle screen still redraws this often, so new log lines appear.
+/// An idle screen still redraws this often, so new log lines appear. A redraw with nothing
+/// new writes only the cursor-hide sequence that ratatui sends after every frame.
 const IDLE_REDRAW: Duration = Duration::from_secs(1);
 
 /// Rejects terminals the screen cannot drive, pointing to the commands that need none.
@@ -71,15 +77,31 @@ pub fn run(config: &Config, dir: &Path, poll: bool) -> anyhow::Result<i32> {
         .enable_all()
         .build()?;
     let terminal = ratatui::init();
+    install_worker_panic_hook();
     let result = runtime.block_on(event_loop(terminal, snapshots, &inputs, config));
     ratatui::restore();
 
     let _ = inputs.send(Input::Command(Command::Shutdown));
     drop(watch);
     if engine_thread.join().is_err() {
-        bail!("engine thread panicked");
+        log::error!("the engine thread panicked; its last snapshot was not saved");
     }
     result.map(|()| 0)
+}
+
+/// Keeps the screen up when a worker thread panics. ratatui's hook restores the terminal on
+/// any panic, which would break the screen while the event loop goes on. So a panic off the
+/// main thread goes to the log pane instead, and the event loop turns a dead engine into an
+/// alert banner. A panic on the main thread still restores the terminal first.
+fn install_worker_panic_hook() {
+    let restore_and_report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let thread = std::thread::current();
+        match thread.name() {
+            Some("main") | None => restore_and_report(info),
+            Some(name) => log::error!("thread {name} panicked: {info}"),
+        }
+    }));
 }
 
 async fn event_loop(
@@ -89,7 +111,8 @@ async fn event_loop(
     config: &Config,
 ) -> anyhow::Result<()> {
     let theme = Theme::from_env();
-    let mut app = App::new(snapshots.borrow().clone());
+    let mut app = App::with_keys(snapshots.borrow().clone(), config.keys.clone());
+    let mut engine_running = true;
     let mut events = EventStream::new();
     let mut ticker = tokio::time::interval(FRAME);
     let mut terminate = signal(SignalKind::terminate())?;
@@ -123,12 +146,17 @@ async fn event_loop(
                 Some(Err(err)) => return Err(err).context("failed to read terminal input"),
                 None => return Ok(()),
             },
-            changed = snapshots.changed() => {
+            changed = snapshots.changed(), if engine_running => {
                 if changed.is_err() {
-                    return Ok(());
+                    // The engine dropped its sender: it panicked, since a shutdown only
+                    // comes from this loop.
+                    engine_running = false;
+                    app.engine_error = Some("the engine thread panicked (see the log)".to_string());
+                    log::error!("the engine thread stopped; the figures on screen are its last");
+                } else {
+                    let snapshot = snapshots.borrow_and_update().clone();
+                    app.set_snapshot(snapshot);
                 }
-                let snapshot = snapshots.borrow_and_update().clone();
-                app.set_snapshot(snapshot);
                 dirty = true;
             }
             _ = ticker.tick() => {}
@@ -138,19 +166,18 @@ async fn event_loop(
     }
 }
 
-/// Writes the figures of the window on screen to the state folder, off the event loop.
+/// Writes the table of the current tab to the state folder, off the event loop.
 fn start_export(config: &Config, app: &App) {
     let state_dir = config.state_dir.clone();
-    let snapshot = app.snapshot.clone();
-    let window = app.window_label().to_string();
-    tokio::task::spawn_blocking(move || {
-        match export::write_export(&state_dir, &snapshot, &window) {
-            Ok((csv, json)) => log::info!(
-                "exported window {window} to {} and {}",
-                csv.display(),
-                json.display()
-            ),
-            Err(err) => log::error!("export failed: {err:#}"),
-        }
+    let view = views::current_view(app);
+    tokio::task::spawn_blocking(move || match export::write_view(&state_dir, &view) {
+        Ok((csv, json)) => log::info!(
+            "exported {} (window {}) to {} and {}",
+            view.tab,
+            view.window,
+            csv.display(),
+            json.display()
+        ),
+        Err(err) => log::error!("export failed: {err:#}"),
     });
 }
