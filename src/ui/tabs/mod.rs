@@ -1,4 +1,4 @@
-//! One module per tab; each draws its body from the app state.
+//! One module per tab. Each draws the body of its tab from the app state.
 
 pub mod alerts;
 pub mod ingest;
@@ -23,7 +23,7 @@ pub fn block(title: &str) -> Block<'_> {
     Block::default().borders(Borders::ALL).title(title)
 }
 
-/// Returns the severity label: readable without colour.
+/// Returns the severity as a word, so it reads without colour.
 pub fn severity_span(severity: Severity, theme: Theme) -> Span<'static> {
     let (label, color) = match severity {
         Severity::Critical => ("CRIT", Color::Red),
@@ -84,8 +84,8 @@ impl Trend {
     }
 }
 
-/// Draws one trend of a series as a sparkline whose title gives the newest value. Buckets
-/// without a value are left empty.
+/// Draws one trend of a series as a sparkline. Its title gives the total for volume and the
+/// newest value for the others. Buckets without a value are left empty.
 pub fn render_trend(
     frame: &mut ratatui::Frame<'_>,
     area: Rect,
@@ -96,7 +96,6 @@ pub fn render_trend(
     let values: Vec<Option<f64>> = (0..series.buckets.len())
         .map(|i| trend.value(series, i))
         .collect();
-    // Volume shows the total; the others show the newest bucket that has a value.
     let headline = match trend {
         Trend::Volume => Some(values.iter().filter_map(|v| *v).sum()),
         Trend::CsatPct | Trend::FirstResponseP90 => values.iter().rev().find_map(|v| *v),
@@ -104,9 +103,11 @@ pub fn render_trend(
     let max = values.iter().filter_map(|v| *v).fold(0.0_f64, f64::max);
     // Scale to whole numbers so shares and minutes keep their shape in u64 bars.
     let scale = if max > 0.0 { 1000.0 / max } else { 1.0 };
+    // Each bucket takes as many columns as fit, so a wide screen stretches the line.
+    let repeat = (usize::from(area.width.saturating_sub(2)) / values.len().max(1)).max(1);
     let data: Vec<Option<u64>> = values
         .iter()
-        .map(|v| v.map(|v| (v * scale).round() as u64))
+        .flat_map(|v| std::iter::repeat_n(v.map(|v| (v * scale).round() as u64), repeat))
         .collect();
     let title = format!("{} {}", trend.title(), trend.format(headline));
     let sparkline = Sparkline::default()
