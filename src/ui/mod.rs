@@ -12,6 +12,7 @@ pub mod views;
 
 use std::io::IsTerminal;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -30,9 +31,34 @@ use render::Theme;
 
 /// Shortest time between two frames: at most ten frames a second.
 const FRAME: Duration = Duration::from_millis(100);
-/// An idle screen still redraws this often, so new log lines appear. A redraw with nothing
-/// new writes only the cursor-hide sequence that ratatui sends after every frame.
+/// An idle screen checks this often for new log lines, and redraws only when there are some,
+/// because every ratatui frame writes style resets and a cursor-hide sequence even when no
+/// cell changed.
 const IDLE_REDRAW: Duration = Duration::from_secs(1);
+
+/// Log records sent to the log pane so far.
+static LOG_RECORDS: AtomicU64 = AtomicU64::new(0);
+
+/// Sends log records to the tui-logger pane and counts them, so the event loop can tell when
+/// the pane has something new to draw.
+struct PaneLogger;
+
+impl log::Log for PaneLogger {
+    fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
+        metadata.level() <= log::max_level()
+    }
+
+    fn log(&self, record: &log::Record<'_>) {
+        if self.enabled(record.metadata()) {
+            tui_logger::Drain::new().log(record);
+            LOG_RECORDS.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    fn flush(&self) {}
+}
+
+static PANE_LOGGER: PaneLogger = PaneLogger;
 
 /// Rejects terminals the screen cannot drive, pointing to the commands that need none.
 fn check_terminal() -> anyhow::Result<()> {
@@ -47,8 +73,8 @@ fn check_terminal() -> anyhow::Result<()> {
 
 pub fn run(config: &Config, dir: &Path, poll: bool) -> anyhow::Result<i32> {
     check_terminal()?;
-    tui_logger::init_logger(log::LevelFilter::Info).context("failed to start the log pane")?;
-    tui_logger::set_default_level(log::LevelFilter::Info);
+    log::set_logger(&PANE_LOGGER).context("failed to start the log pane")?;
+    log::set_max_level(log::LevelFilter::Info);
 
     let (inputs, receiver) = mpsc::channel();
     let mut engine = Engine::open(config, dir)?;
@@ -84,7 +110,7 @@ pub fn run(config: &Config, dir: &Path, poll: bool) -> anyhow::Result<i32> {
     let _ = inputs.send(Input::Command(Command::Shutdown));
     drop(watch);
     if engine_thread.join().is_err() {
-        log::error!("the engine thread panicked; its last snapshot was not saved");
+        log::error!("the engine thread panicked before its final checkpoint");
     }
     result.map(|()| 0)
 }
@@ -122,11 +148,18 @@ async fn event_loop(
         .checked_sub(IDLE_REDRAW)
         .unwrap_or_else(Instant::now);
 
+    let mut drawn_records = u64::MAX;
+    let mut preview = Preview::default();
     loop {
-        if (dirty && last_draw.elapsed() >= FRAME) || last_draw.elapsed() >= IDLE_REDRAW {
+        let records = LOG_RECORDS.load(Ordering::Relaxed);
+        let new_log = records != drawn_records && last_draw.elapsed() >= IDLE_REDRAW;
+        if (dirty && last_draw.elapsed() >= FRAME) || new_log {
             tui_logger::move_events();
-            terminal.draw(|frame| render::render(frame, &app, theme))?;
+            if preview.changed(terminal.size()?, &app, theme) {
+                terminal.draw(|frame| render::render(frame, &app, theme))?;
+            }
             last_draw = Instant::now();
+            drawn_records = records;
             dirty = false;
         }
         tokio::select! {
@@ -163,6 +196,27 @@ async fn event_loop(
             _ = terminate.recv() => return Ok(()),
             _ = hangup.recv() => return Ok(()),
         }
+    }
+}
+
+/// The last frame drawn, kept off screen. A snapshot whose figures did not change, or a
+/// key that changed nothing, then writes no byte to the terminal, because ratatui writes
+/// style resets and a cursor-hide sequence for every frame even when no cell changed.
+#[derive(Default)]
+struct Preview {
+    last: Option<ratatui::buffer::Buffer>,
+}
+
+impl Preview {
+    /// Renders the screen off screen and reports whether it differs from the last frame.
+    fn changed(&mut self, size: ratatui::layout::Size, app: &App, theme: Theme) -> bool {
+        let backend = ratatui::backend::TestBackend::new(size.width, size.height);
+        let Ok(mut scratch) = ratatui::Terminal::new(backend);
+        let Ok(frame) = scratch.draw(|frame| render::render(frame, app, theme));
+        let buffer = frame.buffer.clone();
+        let changed = self.last.as_ref() != Some(&buffer);
+        self.last = Some(buffer);
+        changed
     }
 }
 
