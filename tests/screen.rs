@@ -260,6 +260,43 @@ fn pause_counts_waiting_and_highlights_changes() {
 }
 
 #[test]
+fn no_color_theme_sets_no_colour() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let mut app = App::new(Arc::new(snapshot_of_tickets(temp.path())));
+    for tab in '1'..='5' {
+        press(&mut app, &tab.to_string());
+        let buffer = draw(&app, 120, 40);
+        for cell in buffer.content() {
+            assert_eq!(cell.fg, ratatui::style::Color::Reset, "tab {tab}: {cell:?}");
+            assert_eq!(cell.bg, ratatui::style::Color::Reset, "tab {tab}: {cell:?}");
+        }
+        let screen = text_of(&buffer);
+        if tab == '4' {
+            assert!(
+                screen.contains("WARN SLA missed"),
+                "severity is a word:\n{screen}"
+            );
+        }
+    }
+}
+
+#[test]
+fn engine_error_shows_banner() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let mut app = App::new(Arc::new(snapshot_of_tickets(temp.path())));
+    app.engine_error = Some("the engine thread panicked (see the log)".to_string());
+    let screen = text_of(&draw(&app, 120, 40));
+    assert!(
+        screen.contains("ALERT engine stopped: the engine thread panicked"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("cases 120"),
+        "the last figures stay:\n{screen}"
+    );
+}
+
+#[test]
 fn help_overlay_lists_keys() {
     let temp = tempfile::tempdir().expect("temp dir");
     let mut app = App::new(Arc::new(snapshot_of_tickets(temp.path())));

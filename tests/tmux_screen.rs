@@ -206,26 +206,28 @@ fn keys_drive_real_screen() {
 }
 
 #[test]
-fn sigterm_restores_terminal() {
-    let temp = tempfile::tempdir().expect("temp dir");
-    let drops = temp.path().join("drops");
-    common::copy_dir(&common::tickets_dir(), &drops);
-    let (config, _) = common::config_in(temp.path(), "csmon.toml");
-    let tmux = Tmux::start("term", &watch_command(&config, &drops));
-    tmux.wait_for_text("cases 120");
+fn signals_restore_terminal() {
+    for signal in ["TERM", "HUP"] {
+        let temp = tempfile::tempdir().expect("temp dir");
+        let drops = temp.path().join("drops");
+        common::copy_dir(&common::tickets_dir(), &drops);
+        let (config, _) = common::config_in(temp.path(), "csmon.toml");
+        let tmux = Tmux::start(&format!("sig{signal}"), &watch_command(&config, &drops));
+        tmux.wait_for_text("cases 120");
 
-    let pid = csmon_pid(&tmux);
-    assert!(
-        pid.parse::<u32>().is_ok(),
-        "csmon runs under the shell: {pid:?}"
-    );
-    let status = Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .expect("kill runs");
-    assert!(status.success());
-    tmux.wait_for_text("csmon exited with 0");
-    assert_terminal_restored(&tmux);
+        let pid = csmon_pid(&tmux);
+        assert!(
+            pid.parse::<u32>().is_ok(),
+            "csmon runs under the shell: {pid:?}"
+        );
+        let status = Command::new("kill")
+            .args([&format!("-{signal}"), &pid])
+            .status()
+            .expect("kill runs");
+        assert!(status.success(), "kill -{signal}");
+        tmux.wait_for_text("csmon exited with 0");
+        assert_terminal_restored(&tmux);
+    }
 }
 
 #[test]
