@@ -281,6 +281,38 @@ fn no_color_theme_sets_no_colour() {
 }
 
 #[test]
+fn olist_tabs_fit_both_sizes() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let (config_path, _) = common::config_in(temp.path(), "olist.toml");
+    LOGGER.call_once(|| {
+        tui_logger::init_logger(log::LevelFilter::Info).expect("logger starts once");
+        tui_logger::set_default_level(log::LevelFilter::Info);
+    });
+    let config = Config::load(Some(&config_path)).expect("config is valid");
+    let mut engine = Engine::new(&config, &common::olist_dir()).expect("engine starts");
+    engine.scan().expect("Olist sample reads");
+    let snapshot = engine.snapshot();
+    let cases = snapshot.cases;
+    let mut app = App::new(Arc::new(snapshot));
+
+    for tab in '1'..='5' {
+        press(&mut app, &tab.to_string());
+        for (width, height) in [(80, 24), (160, 48)] {
+            let buffer = draw(&app, width, height);
+            assert_no_control(&buffer, &format!("Olist tab {tab} at {width}x{height}"));
+            let screen = text_of(&buffer);
+            assert!(
+                screen.contains(&format!("cases {cases}")),
+                "tab {tab} at {width}x{height}:\n{screen}"
+            );
+        }
+    }
+    press(&mut app, "2d");
+    let screen = text_of(&draw(&app, 160, 48));
+    assert!(screen.contains("segments by "), "{screen}");
+}
+
+#[test]
 fn engine_error_shows_banner() {
     let temp = tempfile::tempdir().expect("temp dir");
     let mut app = App::new(Arc::new(snapshot_of_tickets(temp.path())));
