@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::config::Config;
 use crate::engine::Engine;
-use crate::{replay, report, ui};
+use crate::{export, replay, report, ui};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -63,6 +63,9 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
         format: ReportFormat,
     },
+    /// Read every drop once and write one tab of the screen to CSV and JSON in the state
+    /// folder, as the `e` key does. Prints both paths.
+    Export(ExportArgs),
     /// Check a config file and print the checked values.
     Config {
         #[command(subcommand)]
@@ -90,6 +93,33 @@ pub struct WatchArgs {
     /// network and container folders where events do not arrive.
     #[arg(long)]
     pub poll: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    /// Folder of drops.
+    pub dir: PathBuf,
+    /// Tab to export: overview, segments, model, alerts or ingest.
+    #[arg(long, default_value = "segments")]
+    pub tab: String,
+    /// Window, from the config's windows.
+    #[arg(long, default_value = "all")]
+    pub window: String,
+    /// Dimension of the segment table; the first configured one when absent.
+    #[arg(long)]
+    pub dimension: Option<String>,
+    /// Sort column of the segment table, such as `csat_pct`; cases when absent.
+    #[arg(long)]
+    pub sort: Option<String>,
+    /// Sort from the smallest value up instead of the largest down.
+    #[arg(long)]
+    pub ascending: bool,
+    /// Keep segments whose name contains this text, ignoring case.
+    #[arg(long)]
+    pub filter: Option<String>,
+    /// Export the worst cases of this segment, as its drill-down view shows them.
+    #[arg(long)]
+    pub segment: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -157,6 +187,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
             Ok(0)
         }
         Command::Train { dir, format } => run_train(&config, &dir, format),
+        Command::Export(args) => run_export(&config, &args),
         Command::Config {
             action: ConfigAction::Check,
         } => {
@@ -211,6 +242,27 @@ fn run_report(
     } else {
         EXIT_ALERT
     })
+}
+
+fn run_export(config: &Config, args: &ExportArgs) -> anyhow::Result<i32> {
+    check_folder(&args.dir)?;
+    let mut engine = Engine::new(config, &args.dir)?;
+    engine.scan()?;
+    engine.train_now();
+    let options = ui::views::ViewOptions {
+        tab: args.tab.clone(),
+        window: args.window.clone(),
+        dimension: args.dimension.clone(),
+        sort: args.sort.clone(),
+        ascending: args.ascending,
+        filter: args.filter.clone(),
+        segment: args.segment.clone(),
+    };
+    let app = ui::views::app_for(std::sync::Arc::new(engine.snapshot()), &options)?;
+    let view = ui::views::current_view(&app);
+    let (csv, json) = export::write_view(&config.state_dir, &view)?;
+    write_stdout(&format!("{}\n{}\n", csv.display(), json.display()))?;
+    Ok(0)
 }
 
 /// Writes to stdout; a closed pipe (`csmon report | head`) surfaces as an error that `main`

@@ -4,6 +4,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use serde::Serialize;
+use serde_json::{Map, Value};
 
 use crate::config::Config;
 use crate::engine::Snapshot;
@@ -43,25 +45,69 @@ pub fn write_report_file(config: &Config, snapshot: &Snapshot) -> anyhow::Result
     Ok(path)
 }
 
-/// Exports one window of a snapshot as `export-<time>.csv` and `.json` in the state folder
-/// and returns both paths.
-pub fn write_export(
-    state_dir: &Path,
-    snapshot: &Snapshot,
-    window: &str,
-) -> anyhow::Result<(PathBuf, PathBuf)> {
-    let figures = snapshot
-        .window(window)
-        .with_context(|| format!("window '{window}' is not computed"))?;
+/// A table as one tab of the screen shows it, with what chose its rows.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ViewTable {
+    pub tab: String,
+    pub window: String,
+    pub dimension: Option<String>,
+    /// Segment of the drill-down view.
+    pub segment: Option<String>,
+    pub sort: Option<String>,
+    pub descending: Option<bool>,
+    pub filter: Option<String>,
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<Value>>,
+}
+
+/// Writes a view as `export-<time>-<tab>.csv` and `.json` in the state folder and returns
+/// both paths. The CSV contains the header and rows. The JSON also names the tab, window, dimension,
+/// sort and filter that chose them.
+pub fn write_view(state_dir: &Path, view: &ViewTable) -> anyhow::Result<(PathBuf, PathBuf)> {
     let stamp = jiff::Timestamp::now()
         .strftime("%Y%m%dT%H%M%S%.3fZ")
         .to_string();
-    let csv_path = state_dir.join(format!("export-{stamp}.csv"));
-    let json_path = state_dir.join(format!("export-{stamp}.json"));
-    write_atomic(&csv_path, report::to_csv(figures)?.as_bytes())
+    let tab = view.tab.to_lowercase();
+    let csv_path = state_dir.join(format!("export-{stamp}-{tab}.csv"));
+    let json_path = state_dir.join(format!("export-{stamp}-{tab}.json"));
+
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer.write_record(&view.columns)?;
+    for row in &view.rows {
+        writer.write_record(row.iter().map(csv_cell))?;
+    }
+    let csv = writer
+        .into_inner()
+        .context("failed to build the CSV text")?;
+    write_atomic(&csv_path, &csv)
         .with_context(|| format!("failed to write {}", csv_path.display()))?;
-    let json = serde_json::to_string_pretty(&report::to_json(snapshot, figures))?;
-    write_atomic(&json_path, json.as_bytes())
+
+    let rows: Vec<Map<String, Value>> = view
+        .rows
+        .iter()
+        .map(|row| {
+            view.columns
+                .iter()
+                .cloned()
+                .zip(row.iter().cloned())
+                .collect()
+        })
+        .collect();
+    let mut json = serde_json::to_value(view)?;
+    if let Some(object) = json.as_object_mut() {
+        object.insert("rows".to_string(), serde_json::to_value(rows)?);
+    }
+    let text = serde_json::to_string_pretty(&json)? + "\n";
+    write_atomic(&json_path, text.as_bytes())
         .with_context(|| format!("failed to write {}", json_path.display()))?;
     Ok((csv_path, json_path))
+}
+
+/// Formats a JSON value as a CSV field: strings bare, null empty, numbers in full.
+fn csv_cell(value: &Value) -> String {
+    match value {
+        Value::Null => String::new(),
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
 }

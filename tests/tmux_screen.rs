@@ -120,6 +120,25 @@ fn exports(state: &Path) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// Asserts that the pane is back on the normal screen with a visible cursor.
+fn assert_terminal_restored(tmux: &Tmux) {
+    assert_eq!(
+        tmux.pane("#{alternate_on}"),
+        "0",
+        "the terminal is back on the normal screen"
+    );
+    assert_eq!(
+        tmux.pane("#{cursor_flag}"),
+        "1",
+        "the cursor is visible again"
+    );
+}
+
+const NEW_TICKETS: &str = "ticket_id,customer_id,created_at,first_response_at,resolved_at,due_at,channel,agent,region,category,priority,status,order_amount,updated_at
+T9001,cust-901,2026-12-01T08:00:00Z,2026-12-01T08:10:00Z,,2026-12-02T08:00:00Z,email,eva,east,account,low,pending,10.00,2026-12-01T08:10:00Z
+T9002,cust-902,2026-12-01T08:05:00Z,2026-12-01T08:20:00Z,,2026-12-02T08:05:00Z,email,eva,east,account,low,pending,12.00,2026-12-01T08:20:00Z
+";
+
 #[test]
 fn keys_drive_real_screen() {
     let temp = tempfile::tempdir().expect("temp dir");
@@ -128,20 +147,51 @@ fn keys_drive_real_screen() {
     let (config, state) = common::config_in(temp.path(), "csmon.toml");
     let tmux = Tmux::start("keys", &watch_command(&config, &drops));
 
-    tmux.wait_for_text("cases: 120");
-    tmux.wait_for_text("segments by channel (4)");
+    tmux.wait_for_text("cases 120");
+    tmux.wait_for_text("CSAT %");
     assert_eq!(
         tmux.pane("#{alternate_on}"),
         "1",
         "the screen uses the alternate screen"
     );
 
-    tmux.keys(&["Tab"]);
-    tmux.wait_for_text("segments by agent (6)");
+    tmux.keys(&["2"]);
+    tmux.wait_for_text("segments by channel (4) sort cases");
+
+    tmux.keys(&["s"]);
+    tmux.wait_for_text("sort rated");
+
+    tmux.keys(&["/", "e", "m"]);
+    tmux.wait_for_text("filter: em");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for_text("segments by channel (1)");
+    let screen = tmux.screen();
+    assert!(screen.contains("│email "), "{screen}");
+    assert!(!screen.contains("│phone "), "{screen}");
 
     tmux.keys(&["e"]);
     tmux.wait_for("two export files", |_| exports(&state).len() == 2);
-    tmux.wait_for_text("exported window all");
+    tmux.keys(&["4"]);
+    tmux.wait_for_text("exported Segments (window all) to");
+    tmux.keys(&["2"]);
+    tmux.wait_for_text("segments by channel (1)");
+    let csv_name = exports(&state)
+        .into_iter()
+        .find(|name| name.ends_with("-segments.csv"))
+        .expect("a segments CSV");
+    let csv = std::fs::read_to_string(state.join(csv_name)).expect("export is readable");
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 2, "header and the one filtered row:\n{csv}");
+    assert!(lines[1].starts_with("email,31,"), "{csv}");
+
+    tmux.keys(&["p"]);
+    tmux.wait_for_text("PAUSED");
+    std::fs::write(drops.join("tickets-004.csv"), NEW_TICKETS).expect("new drop");
+    tmux.wait_for_text("PAUSED: +2 cases, 0 alerts waiting");
+    assert!(tmux.screen().contains("cases 120"), "the view stays frozen");
+    tmux.keys(&["p"]);
+    tmux.wait_for_text("cases 122");
+    assert!(!tmux.screen().contains("PAUSED"), "{}", tmux.screen());
 
     tmux.keys(&["?"]);
     tmux.wait_for_text("any key closes this help");
@@ -152,38 +202,32 @@ fn keys_drive_real_screen() {
 
     tmux.keys(&["q"]);
     tmux.wait_for_text("csmon exited with 0");
-    assert_eq!(
-        tmux.pane("#{alternate_on}"),
-        "0",
-        "the terminal is back on the normal screen"
-    );
+    assert_terminal_restored(&tmux);
 }
 
 #[test]
-fn sigterm_restores_terminal() {
-    let temp = tempfile::tempdir().expect("temp dir");
-    let drops = temp.path().join("drops");
-    common::copy_dir(&common::tickets_dir(), &drops);
-    let (config, _) = common::config_in(temp.path(), "csmon.toml");
-    let tmux = Tmux::start("term", &watch_command(&config, &drops));
-    tmux.wait_for_text("cases: 120");
+fn signals_restore_terminal() {
+    for signal in ["TERM", "HUP"] {
+        let temp = tempfile::tempdir().expect("temp dir");
+        let drops = temp.path().join("drops");
+        common::copy_dir(&common::tickets_dir(), &drops);
+        let (config, _) = common::config_in(temp.path(), "csmon.toml");
+        let tmux = Tmux::start(&format!("sig{signal}"), &watch_command(&config, &drops));
+        tmux.wait_for_text("cases 120");
 
-    let pid = csmon_pid(&tmux);
-    assert!(
-        pid.parse::<u32>().is_ok(),
-        "csmon runs under the shell: {pid:?}"
-    );
-    let status = Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .expect("kill runs");
-    assert!(status.success());
-    tmux.wait_for_text("csmon exited with 0");
-    assert_eq!(
-        tmux.pane("#{alternate_on}"),
-        "0",
-        "the terminal is back on the normal screen"
-    );
+        let pid = csmon_pid(&tmux);
+        assert!(
+            pid.parse::<u32>().is_ok(),
+            "csmon runs under the shell: {pid:?}"
+        );
+        let status = Command::new("kill")
+            .args([&format!("-{signal}"), &pid])
+            .status()
+            .expect("kill runs");
+        assert!(status.success(), "kill -{signal}");
+        tmux.wait_for_text("csmon exited with 0");
+        assert_terminal_restored(&tmux);
+    }
 }
 
 #[test]

@@ -25,6 +25,16 @@ pub struct ConfigFile {
     pub tier: Vec<TierFile>,
     #[serde(default)]
     pub alert: Vec<AlertFile>,
+    /// Key bindings of the screen: action name to one key or a list of keys.
+    pub keys: Option<BTreeMap<String, KeyList>>,
+}
+
+/// One key name, or a list of them.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum KeyList {
+    One(String),
+    Many(Vec<String>),
 }
 
 #[derive(Debug, Default, Deserialize)]

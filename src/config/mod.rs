@@ -223,6 +223,8 @@ pub struct Config {
     pub dimensions: Vec<Dimension>,
     pub tiers: Vec<Tier>,
     pub alerts: Vec<AlertRule>,
+    /// Key bindings of the screen: the defaults with the `[keys]` overrides applied.
+    pub keys: crate::ui::keys::KeyMap,
 }
 
 /// Metric names an alert rule may watch.
@@ -370,6 +372,7 @@ impl Checker<'_> {
         let tiers = self.tiers(raw.tier)?;
         let alerts = self.alerts(raw.alert, &dimensions)?;
         let model = self.model(&raw.model.unwrap_or_default())?;
+        let keys = self.keys(raw.keys.unwrap_or_default())?;
 
         Ok(Config {
             origin: self.origin.to_string(),
@@ -389,7 +392,26 @@ impl Checker<'_> {
             dimensions,
             tiers,
             alerts,
+            keys,
         })
+    }
+
+    fn keys(
+        &self,
+        raw: std::collections::BTreeMap<String, file::KeyList>,
+    ) -> Result<crate::ui::keys::KeyMap, ConfigError> {
+        let overrides = raw
+            .into_iter()
+            .map(|(action, keys)| {
+                let keys = match keys {
+                    file::KeyList::One(key) => vec![key],
+                    file::KeyList::Many(keys) => keys,
+                };
+                (action, keys)
+            })
+            .collect();
+        crate::ui::keys::KeyMap::with_overrides(&overrides)
+            .map_err(|e| self.error(&e.key, e.problem, e.fix))
     }
 
     fn seconds(&self, key: &str, value: Option<f64>, default: f64) -> Result<f64, ConfigError> {
@@ -893,6 +915,16 @@ created_at = "created"
                 "unknown keys",
             ),
             (String::new(), "source", "add at least one"),
+            (
+                format!("{MINIMAL}\n[keys]\nsort = \"j\"\n"),
+                "keys.sort",
+                "also bound to 'down'",
+            ),
+            (
+                format!("{MINIMAL}\n[keys]\nsnooze = \"z\"\n"),
+                "keys.snooze",
+                "use one of quit",
+            ),
         ];
         for (text, key, fix) in cases {
             let error = error_of(&text);

@@ -207,7 +207,7 @@ pub fn parse_json_document(file: &Arc<str>, bytes: &[u8], wrapper_key: Option<&s
         let line = index as u64 + 1;
         match item {
             serde_json::Value::Object(object) => {
-                records.push(object_record(file, line, object, &mut shared))
+                records.push(object_record(file, line, object, &mut shared));
             }
             other => rejections.push(Rejection::new(
                 file,

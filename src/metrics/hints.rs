@@ -119,6 +119,7 @@ mod tests {
                     row("west", 50, 3.5, 0.9),
                 ],
             }],
+            series: crate::metrics::series::WindowSeries::default(),
         };
         let hints = hints(&window, 20, 3);
         let segments: Vec<&str> = hints.iter().map(|h| h.segment.as_str()).collect();

@@ -4,6 +4,7 @@
 
 mod figures;
 pub mod hints;
+pub mod series;
 mod window;
 
 use std::collections::{BTreeMap, HashMap};
@@ -198,6 +199,9 @@ pub struct WindowFigures {
     pub overall: Figures,
     pub previous: Option<Figures>,
     pub dimensions: Vec<DimensionTable>,
+    /// Time buckets and worst cases, for the screen; left out of serialized output.
+    #[serde(skip)]
+    pub series: series::WindowSeries,
 }
 
 /// Computes the figures of `window` ending at the newest event time in `facts`.
@@ -255,12 +259,22 @@ pub fn window_figures(facts: &[CaseFacts], config: &Config, window: Window) -> W
         })
         .collect();
 
+    let cases: Vec<&CaseFacts> = in_window(0).collect();
+    let series = series::window_series(
+        &cases,
+        window,
+        watermark,
+        config.dimensions.len(),
+        segment_of,
+    );
+
     WindowFigures {
         window,
         watermark,
         overall,
         previous,
         dimensions,
+        series,
     }
 }
 

@@ -1,12 +1,18 @@
 //! The terminal screen and the headless printer. Only this module knows the terminal.
 
 pub mod app;
+pub mod columns;
+pub mod format;
 pub mod headless;
+pub mod keys;
 pub mod render;
 pub mod sanitize;
+pub mod tabs;
+pub mod views;
 
 use std::io::IsTerminal;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -25,8 +31,34 @@ use render::Theme;
 
 /// Shortest time between two frames: at most ten frames a second.
 const FRAME: Duration = Duration::from_millis(100);
-/// An idle screen still redraws this often, so new log lines appear.
+/// An idle screen checks this often for new log lines, and redraws only when there are some,
+/// because every ratatui frame writes style resets and a cursor-hide sequence even when no
+/// cell changed.
 const IDLE_REDRAW: Duration = Duration::from_secs(1);
+
+/// Log records sent to the log pane so far.
+static LOG_RECORDS: AtomicU64 = AtomicU64::new(0);
+
+/// Sends log records to the tui-logger pane and counts them, so the event loop can tell when
+/// the pane has something new to draw.
+struct PaneLogger;
+
+impl log::Log for PaneLogger {
+    fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
+        metadata.level() <= log::max_level()
+    }
+
+    fn log(&self, record: &log::Record<'_>) {
+        if self.enabled(record.metadata()) {
+            tui_logger::Drain::new().log(record);
+            LOG_RECORDS.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    fn flush(&self) {}
+}
+
+static PANE_LOGGER: PaneLogger = PaneLogger;
 
 /// Rejects terminals the screen cannot drive, pointing to the commands that need none.
 fn check_terminal() -> anyhow::Result<()> {
@@ -41,8 +73,8 @@ fn check_terminal() -> anyhow::Result<()> {
 
 pub fn run(config: &Config, dir: &Path, poll: bool) -> anyhow::Result<i32> {
     check_terminal()?;
-    tui_logger::init_logger(log::LevelFilter::Info).context("failed to start the log pane")?;
-    tui_logger::set_default_level(log::LevelFilter::Info);
+    log::set_logger(&PANE_LOGGER).context("failed to start the log pane")?;
+    log::set_max_level(log::LevelFilter::Info);
 
     let (inputs, receiver) = mpsc::channel();
     let mut engine = Engine::open(config, dir)?;
@@ -71,15 +103,31 @@ pub fn run(config: &Config, dir: &Path, poll: bool) -> anyhow::Result<i32> {
         .enable_all()
         .build()?;
     let terminal = ratatui::init();
+    install_worker_panic_hook();
     let result = runtime.block_on(event_loop(terminal, snapshots, &inputs, config));
     ratatui::restore();
 
     let _ = inputs.send(Input::Command(Command::Shutdown));
     drop(watch);
     if engine_thread.join().is_err() {
-        bail!("engine thread panicked");
+        log::error!("the engine thread panicked before its final checkpoint");
     }
     result.map(|()| 0)
+}
+
+/// Keeps the screen up when a worker thread panics. ratatui's hook restores the terminal on
+/// any panic, which would break the screen while the event loop goes on. So a panic off the
+/// main thread goes to the log pane instead, and the event loop turns a dead engine into an
+/// alert banner. A panic on the main thread still restores the terminal first.
+fn install_worker_panic_hook() {
+    let restore_and_report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let thread = std::thread::current();
+        match thread.name() {
+            Some("main") | None => restore_and_report(info),
+            Some(name) => log::error!("thread {name} panicked: {info}"),
+        }
+    }));
 }
 
 async fn event_loop(
@@ -89,7 +137,8 @@ async fn event_loop(
     config: &Config,
 ) -> anyhow::Result<()> {
     let theme = Theme::from_env();
-    let mut app = App::new(snapshots.borrow().clone());
+    let mut app = App::with_keys(snapshots.borrow().clone(), config.keys.clone());
+    let mut engine_running = true;
     let mut events = EventStream::new();
     let mut ticker = tokio::time::interval(FRAME);
     let mut terminate = signal(SignalKind::terminate())?;
@@ -99,11 +148,18 @@ async fn event_loop(
         .checked_sub(IDLE_REDRAW)
         .unwrap_or_else(Instant::now);
 
+    let mut drawn_records = u64::MAX;
+    let mut preview = Preview::default();
     loop {
-        if (dirty && last_draw.elapsed() >= FRAME) || last_draw.elapsed() >= IDLE_REDRAW {
+        let records = LOG_RECORDS.load(Ordering::Relaxed);
+        let new_log = records != drawn_records && last_draw.elapsed() >= IDLE_REDRAW;
+        if (dirty && last_draw.elapsed() >= FRAME) || new_log {
             tui_logger::move_events();
-            terminal.draw(|frame| render::render(frame, &app, theme))?;
+            if preview.changed(terminal.size()?, &app, theme) {
+                terminal.draw(|frame| render::render(frame, &app, theme))?;
+            }
             last_draw = Instant::now();
+            drawn_records = records;
             dirty = false;
         }
         tokio::select! {
@@ -123,12 +179,17 @@ async fn event_loop(
                 Some(Err(err)) => return Err(err).context("failed to read terminal input"),
                 None => return Ok(()),
             },
-            changed = snapshots.changed() => {
+            changed = snapshots.changed(), if engine_running => {
                 if changed.is_err() {
-                    return Ok(());
+                    // The engine dropped its sender: it panicked, since a shutdown only
+                    // comes from this loop.
+                    engine_running = false;
+                    app.engine_error = Some("the engine thread panicked (see the log)".to_string());
+                    log::error!("the engine thread stopped; the figures on screen are its last");
+                } else {
+                    let snapshot = snapshots.borrow_and_update().clone();
+                    app.set_snapshot(snapshot);
                 }
-                let snapshot = snapshots.borrow_and_update().clone();
-                app.set_snapshot(snapshot);
                 dirty = true;
             }
             _ = ticker.tick() => {}
@@ -138,19 +199,39 @@ async fn event_loop(
     }
 }
 
-/// Writes the figures of the window on screen to the state folder, off the event loop.
+/// The last frame drawn, kept off screen. A snapshot whose figures did not change, or a
+/// key that changed nothing, then writes no byte to the terminal, because ratatui writes
+/// style resets and a cursor-hide sequence for every frame even when no cell changed.
+#[derive(Default)]
+struct Preview {
+    last: Option<ratatui::buffer::Buffer>,
+}
+
+impl Preview {
+    /// Renders the screen off screen and reports whether it differs from the last frame.
+    fn changed(&mut self, size: ratatui::layout::Size, app: &App, theme: Theme) -> bool {
+        let backend = ratatui::backend::TestBackend::new(size.width, size.height);
+        let Ok(mut scratch) = ratatui::Terminal::new(backend);
+        let Ok(frame) = scratch.draw(|frame| render::render(frame, app, theme));
+        let buffer = frame.buffer.clone();
+        let changed = self.last.as_ref() != Some(&buffer);
+        self.last = Some(buffer);
+        changed
+    }
+}
+
+/// Writes the table of the current tab to the state folder, off the event loop.
 fn start_export(config: &Config, app: &App) {
     let state_dir = config.state_dir.clone();
-    let snapshot = app.snapshot.clone();
-    let window = app.window_label().to_string();
-    tokio::task::spawn_blocking(move || {
-        match export::write_export(&state_dir, &snapshot, &window) {
-            Ok((csv, json)) => log::info!(
-                "exported window {window} to {} and {}",
-                csv.display(),
-                json.display()
-            ),
-            Err(err) => log::error!("export failed: {err:#}"),
-        }
+    let view = views::current_view(app);
+    tokio::task::spawn_blocking(move || match export::write_view(&state_dir, &view) {
+        Ok((csv, json)) => log::info!(
+            "exported {} (window {}) to {} and {}",
+            view.tab,
+            view.window,
+            csv.display(),
+            json.display()
+        ),
+        Err(err) => log::error!("export failed: {err:#}"),
     });
 }

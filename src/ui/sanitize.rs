@@ -1,6 +1,10 @@
-//! Text from the data made safe for a terminal: control characters and escape sequences
+//! Text from the data made safe for a terminal. Control characters and escape sequences
 //! become visible placeholders, so a segment name cannot move the cursor or set the
-//! clipboard.
+//! clipboard. Truncation works on graphemes and display width, so wide characters keep
+//! columns aligned.
+
+use unicode_segmentation::UnicodeSegmentation;
+use unicode_width::UnicodeWidthStr;
 
 /// Replaces C0 controls (tab becomes a space), DEL and C1 controls with U+FFFD, and drops
 /// the body of ESC sequences so no stray `[2J` remains.
@@ -22,6 +26,37 @@ pub fn clean(text: &str) -> String {
             c => out.push(c),
         }
     }
+    out
+}
+
+/// Returns the display width of text, summed per grapheme as ratatui lays it out.
+pub fn width(text: &str) -> usize {
+    text.graphemes(true).map(UnicodeWidthStr::width).sum()
+}
+
+/// Cleans `text` and truncates it to at most `max_width` columns, ending with `…` when
+/// something was cut. Graphemes are never split, so a ZWJ emoji or a letter with its
+/// combining accent is kept or dropped whole, and a wide character that would straddle the
+/// limit is dropped.
+pub fn fit(text: &str, max_width: usize) -> String {
+    let text = clean(text);
+    if width(&text) <= max_width {
+        return text;
+    }
+    if max_width == 0 {
+        return String::new();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for grapheme in text.graphemes(true) {
+        let grapheme_width = grapheme.width();
+        if used + grapheme_width > max_width - 1 {
+            break;
+        }
+        out.push_str(grapheme);
+        used += grapheme_width;
+    }
+    out.push('…');
     out
 }
 
@@ -84,6 +119,24 @@ mod tests {
         ];
         for (input, expected) in cases {
             assert_eq!(clean(input), expected, "input {input:?}");
+        }
+    }
+
+    #[test]
+    fn fit_cuts_on_grapheme_and_width() {
+        let cases = [
+            ("家居用品", 5, "家居…"),
+            ("家居用品", 8, "家居用品"),
+            ("ab👩‍👩‍👧cd", 4, "ab…"),
+            ("ab👩‍👩‍👧cd", 5, "ab👩‍👩‍👧…"),
+            ("Sa\u{303}o Paulo", 3, "Sa\u{303}…"),
+            ("x\u{1b}[2Jyz", 3, "x\u{fffd}…"),
+            ("abc", 0, ""),
+        ];
+        for (input, max_width, expected) in cases {
+            let fitted = fit(input, max_width);
+            assert_eq!(fitted, expected, "input {input:?} at {max_width}");
+            assert!(width(&fitted) <= max_width, "{fitted:?} fits {max_width}");
         }
     }
 
