@@ -36,6 +36,8 @@ pub struct Figures {
     pub backlog: u64,
     pub predicted_csat_mean: Option<f64>,
     pub negative_feedback_share: Option<f64>,
+    /// Cases with scored feedback text: the sample behind `negative_feedback_share`.
+    pub feedback_cases: u64,
 }
 
 impl Figures {
@@ -161,6 +163,7 @@ impl<'a> FiguresBuilder<'a> {
         figures.predicted_csat_mean =
             (self.predicted > 0).then(|| self.predicted_sum / self.predicted as f64);
         figures.negative_feedback_share = ratio(self.sentiment_negative, self.sentiment_scored);
+        figures.feedback_cases = self.sentiment_scored;
         figures.first_response_minutes = quantiles(&self.first_response);
         figures.resolution_minutes = quantiles(&self.resolution);
 

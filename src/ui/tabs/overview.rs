@@ -115,7 +115,7 @@ fn render_gauges(
             label: share_label(
                 negative,
                 previous.and_then(|p| p.negative_feedback_share),
-                current.rated,
+                current.feedback_cases,
             ),
             level: negative.map(|v| 1.0 - v),
         },
