@@ -50,6 +50,8 @@ pub fn write_report_file(config: &Config, snapshot: &Snapshot) -> anyhow::Result
 pub struct ViewTable {
     pub tab: String,
     pub window: String,
+    /// Version of the model whose predictions the view shows, if any.
+    pub model_version: Option<u64>,
     pub dimension: Option<String>,
     /// Segment of the drill-down view.
     pub segment: Option<String>,

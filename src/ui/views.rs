@@ -13,6 +13,7 @@ pub fn current_view(app: &App) -> ViewTable {
     let base = ViewTable {
         tab: app.tab.title().to_string(),
         window: app.window_label().to_string(),
+        model_version: app.snapshot.model.version,
         ..ViewTable::default()
     };
     match app.tab {

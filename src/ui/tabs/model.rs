@@ -14,12 +14,19 @@ use crate::ui::sanitize::fit;
 use crate::ui::tabs::block;
 
 pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
-    let [state, evaluation, pending] = Layout::vertical([
+    // Hints get their own pane only when the terminal is tall enough; the Overview always
+    // shows the top three.
+    let hint_rows = if area.height >= 34 { 9 } else { 0 };
+    let [state, evaluation, pending, hints] = Layout::vertical([
         Constraint::Length(5),
         Constraint::Length(11),
         Constraint::Min(3),
+        Constraint::Length(hint_rows),
     ])
     .areas(area);
+    if hint_rows > 0 {
+        render_hints(frame, hints, app);
+    }
     let model = &app.snapshot.model;
     let room = usize::from(area.width.saturating_sub(4));
 
@@ -112,6 +119,37 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
     render_importance(frame, importance, app);
     render_sentiment(frame, sentiment, app);
     render_clusters(frame, clusters, app);
+}
+
+fn render_hints(frame: &mut Frame<'_>, area: Rect, app: &App) {
+    let room = usize::from(area.width.saturating_sub(3));
+    let mut lines: Vec<Line<'_>> = app
+        .snapshot
+        .hints
+        .iter()
+        .take(usize::from(area.height.saturating_sub(2)))
+        .map(|hint| {
+            let driver = hint
+                .driver
+                .as_deref()
+                .map(|d| format!(", {d}"))
+                .unwrap_or_default();
+            Line::from(fit(
+                &format!(
+                    " {}={}: CSAT {:.2}, {:.2} below the overall, {:.0} points lost{driver}",
+                    hint.dimension, hint.segment, hint.csat_mean, hint.gap, hint.cost
+                ),
+                room,
+            ))
+        })
+        .collect();
+    if lines.is_empty() {
+        lines.push(Line::from(" no segment below the overall CSAT yet"));
+    }
+    frame.render_widget(
+        Paragraph::new(lines).block(block("improvement hints")),
+        area,
+    );
 }
 
 fn error_row<'a>(label: &'a str, figures: Option<&crate::model::ErrorFigures>) -> Row<'a> {
