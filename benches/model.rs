@@ -289,8 +289,8 @@ fn thread_cpu_time() -> Option<Duration> {
 }
 
 /// Median elapsed time and median CPU time of the calling thread over the repeats. The CPU
-/// time leaves out the time that other processes hold the core, so it stays close to the
-/// undisturbed figure on a busy machine. It counts only the calling thread.
+/// time leaves out the time that other processes hold the core, so on a busy machine it is
+/// closer to the undisturbed figure. It counts only the calling thread.
 struct Timing {
     wall: Duration,
     cpu: Option<Duration>,

@@ -40,9 +40,9 @@ def timed(function, repeats):
     """Call `function` `repeats` times and return the median elapsed seconds, the median
     CPU seconds of this process and the last result.
 
-    CPU time leaves out the time that other processes hold a core, so for one thread it
-    stays close to the undisturbed figure on a busy machine. With several threads it is
-    their sum and no measure of speed.
+    CPU time leaves out the time that other processes hold a core, so for one thread on a
+    busy machine it is closer to the undisturbed figure. With several threads it is their
+    sum and no measure of speed.
     """
     walls = []
     cpus = []

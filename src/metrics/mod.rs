@@ -131,7 +131,9 @@ pub fn case_facts(
             status,
             category: case.text("category").map(str::to_string),
             region: case.text("region").map(str::to_string),
-            feedback: case.text("feedback_text").map(str::to_string),
+            feedback: case
+                .text("feedback_text")
+                .map(crate::normalize::privacy::mask),
             sentiment: None,
             predicted: None,
             segments: config

@@ -1,6 +1,7 @@
 //! Normalization: a raw record mapped to typed case fields, or rejected with the field, the
 //! value and the reason.
 
+pub mod privacy;
 mod time;
 
 use std::cmp::Ordering;
