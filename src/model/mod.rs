@@ -2,7 +2,7 @@
 //! clusters and feedback sentiment.
 //!
 //! The regressor reads no feedback text. In exports like Olist the text arrives together
-//! with the rating, so a text feature would look excellent on held-out rated cases and say
+//! with the rating, so a text feature would look excellent on held-out rated cases and tell
 //! nothing about the unrated cases the model is for. The held-out error is still reported
 //! separately for cases with and without text, to show that gap.
 
@@ -39,7 +39,7 @@ pub struct ErrorFigures {
 /// Held-out evaluation of a trained model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Evaluation {
-    /// How the main held-out set was chosen: the newest cases by creation time.
+    /// Held-out set of the main figures: "time", the newest cases by creation time.
     pub split: String,
     pub trained_on: usize,
     pub tested_on: usize,

@@ -377,7 +377,7 @@ fn matrix(texts: &[&str]) -> Option<DenseMatrix<u32>> {
 }
 
 impl SentimentModel {
-    /// A lexicon-only model, for when there is no rated feedback to learn from.
+    /// Builds a lexicon-only model, for when there is no rated feedback to learn from.
     pub fn lexicon_only() -> SentimentModel {
         SentimentModel {
             classifier: None,
