@@ -25,6 +25,7 @@ fn olist_config(state: &Path) -> Config {
             &format!("state_dir = {:?}", state.display().to_string()),
         )
         .replace("min_rated = 200", "min_rated = 1000000")
+        .replace("sample_size = 50000", "sample_size = 1000000")
         .replace("retrain_every = 1000", "retrain_every = 0");
     Config::parse(&text, "test config", state).expect("config is valid")
 }
@@ -268,7 +269,8 @@ fn engine_keeps_ingesting_during_retrain() {
             ),
         )
         .replace("retrain_every = 500", "retrain_every = 0")
-        .replace("min_rated = 50", "min_rated = 1000000");
+        .replace("min_rated = 50", "min_rated = 1000000")
+        .replace("sample_size = 50000", "sample_size = 1000000");
     let config = Config::parse(&text, "test config", temp.path()).expect("config");
 
     let running = Running::start(&config, &drops);

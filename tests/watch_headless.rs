@@ -146,3 +146,50 @@ fn headless_prints_alerts_and_summaries() {
         "{alerts}"
     );
 }
+
+#[test]
+fn sigkill_keeps_lookup_joins() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let drops = temp.path().join("drops");
+    common::copy_dir(&olist_dir(), &drops);
+    let (config, state) = config_in(temp.path(), "olist.toml");
+
+    // Killed before any clean stop, so the restart replays the journal alone.
+    let mut csmon = Headless::start(&config, &drops, &[]);
+    csmon.wait_for_line("cases=8135 rated=8062");
+    csmon.wait_for_line("rows=47242");
+    csmon.kill();
+
+    let mut csmon = Headless::start(&config, &drops, &[]);
+    csmon.wait_for_line("cases=8135 rated=8062");
+    csmon.terminate();
+    // A second restart reads the checkpoint the clean stop wrote.
+    let mut csmon = Headless::start(&config, &drops, &[]);
+    csmon.wait_for_line("cases=8135 rated=8062");
+    csmon.terminate();
+
+    let live = common::final_report(&state);
+    let (once_config, _) = config_in(&temp.path().join("once"), "olist.toml");
+    let once = report_json(&once_config, &olist_dir());
+    assert_eq!(live["rows_read"], once["rows_read"], "no row read twice");
+    assert_same_figures(&live, &once);
+}
+
+#[test]
+fn other_folder_does_not_inherit_state() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let first = temp.path().join("first");
+    common::copy_dir(&common::tickets_dir(), &first);
+    let second = temp.path().join("second");
+    std::fs::create_dir(&second).expect("second folder");
+    let (config, _) = config_in(temp.path(), "csmon.toml");
+
+    let mut csmon = Headless::start(&config, &first, &[]);
+    csmon.wait_for_line("cases=120");
+    csmon.terminate();
+
+    let mut csmon = Headless::start(&config, &second, &[]);
+    let summary = csmon.wait_for_line("cases=");
+    assert!(summary.starts_with("cases=0 "), "{summary}");
+    csmon.terminate();
+}

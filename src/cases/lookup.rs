@@ -23,10 +23,12 @@ impl LookupTables {
 
     /// Stores a lookup row; a later row with the same key replaces the earlier one.
     pub fn insert(&mut self, table: usize, key: String, row: HashMap<String, String>) {
-        if let Some(table) = self.tables.get_mut(table) {
-            table.insert(key, row);
-            self.version += 1;
+        // A store restored from an empty checkpoint has no tables yet.
+        if self.tables.len() <= table {
+            self.tables.resize_with(table + 1, HashMap::new);
         }
+        self.tables[table].insert(key, row);
+        self.version += 1;
     }
 
     pub fn rows(&self, table: usize) -> usize {

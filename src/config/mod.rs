@@ -792,8 +792,17 @@ impl Checker<'_> {
             ));
         }
         let defaults = ModelSettings::default();
+        let min_rated = raw.min_rated.unwrap_or(defaults.min_rated).max(10);
+        let sample_size = raw.sample_size.unwrap_or(defaults.sample_size);
+        if sample_size < min_rated {
+            return Err(self.error(
+                "model.sample_size",
+                format!("{sample_size} is below min_rated ({min_rated}, at least 10)"),
+                "use a sample of at least min_rated cases, such as 50000",
+            ));
+        }
         Ok(ModelSettings {
-            min_rated: raw.min_rated.unwrap_or(defaults.min_rated).max(10),
+            min_rated,
             trees,
             max_depth: raw.max_depth.unwrap_or(defaults.max_depth),
             min_samples_leaf: raw
@@ -802,10 +811,7 @@ impl Checker<'_> {
                 .max(1),
             test_share,
             seed: raw.seed.unwrap_or(defaults.seed),
-            sample_size: raw
-                .sample_size
-                .unwrap_or(defaults.sample_size)
-                .max(raw.min_rated.unwrap_or(defaults.min_rated)),
+            sample_size,
             retrain_every: raw.retrain_every.unwrap_or(defaults.retrain_every),
             clusters: raw.clusters,
         })

@@ -83,12 +83,15 @@ pub struct Restored {
     pub entries: Vec<Entry>,
 }
 
-/// Hashes what decides how records become cases, so a checkpoint from another config is
-/// not applied.
-pub fn config_hash(config: &Config) -> u64 {
+/// Hashes what decides how records become cases, and the watched folder, so a checkpoint
+/// from another config or another folder sharing the state folder is not applied.
+pub fn config_hash(config: &Config, folder: &Path) -> u64 {
     let text = format!(
-        "{:?}|{:?}|{}",
-        config.sources, config.lookups, config.timezone_name
+        "{:?}|{:?}|{}|{}",
+        config.sources,
+        config.lookups,
+        config.timezone_name,
+        folder.display()
     );
     fnv1a(text.as_bytes())
 }
@@ -107,9 +110,13 @@ fn journal_path(dir: &Path, generation: u64) -> PathBuf {
 
 impl StateStore {
     /// Opens the state folder, returning what to restore.
-    pub fn open(dir: &Path, config: &Config) -> anyhow::Result<(StateStore, Restored)> {
+    pub fn open(
+        dir: &Path,
+        config: &Config,
+        folder: &Path,
+    ) -> anyhow::Result<(StateStore, Restored)> {
         std::fs::create_dir_all(dir)?;
-        let config_hash = config_hash(config);
+        let config_hash = config_hash(config, folder);
         let checkpoint = read_checkpoint(&dir.join("checkpoint.json"), config_hash);
         let Some(checkpoint) = checkpoint else {
             // No usable checkpoint: journals of another config must not be replayed, so
@@ -256,7 +263,7 @@ fn read_checkpoint(path: &Path, config_hash: u64) -> Option<Checkpoint> {
         Ok(c) if c.layout == LAYOUT_VERSION && c.config_hash == config_hash => Some(c),
         Ok(_) => {
             log::info!(
-                "{} was written for another config or version; reading the drops from the start",
+                "{} was written for another config, folder or version; reading the drops from the start",
                 path.display()
             );
             None
@@ -344,7 +351,8 @@ mod tests {
     fn torn_last_line_is_dropped() {
         let temp = tempfile::tempdir().expect("temp dir");
         let config = config(temp.path());
-        let (mut store, restored) = StateStore::open(temp.path(), &config).expect("open");
+        let (mut store, restored) =
+            StateStore::open(temp.path(), &config, temp.path()).expect("open");
         assert!(restored.entries.is_empty());
         store.append(&batch(3), &[]).expect("append");
         store
@@ -361,13 +369,15 @@ mod tests {
             .expect("torn write");
         drop(file);
 
-        let (mut store, restored) = StateStore::open(temp.path(), &config).expect("reopen");
+        let (mut store, restored) =
+            StateStore::open(temp.path(), &config, temp.path()).expect("reopen");
         let rows: Vec<u64> = restored.entries.iter().map(|e| e.rows_read).collect();
         assert_eq!(rows, [3, 4]);
         assert_eq!(restored.entries[1].rejections, ["bad"]);
         store.append(&batch(5), &[]).expect("append after the cut");
         drop(store);
-        let (_, restored) = StateStore::open(temp.path(), &config).expect("reopen again");
+        let (_, restored) =
+            StateStore::open(temp.path(), &config, temp.path()).expect("reopen again");
         let rows: Vec<u64> = restored.entries.iter().map(|e| e.rows_read).collect();
         assert_eq!(rows, [3, 4, 5], "the line after the cut is whole");
     }
@@ -376,7 +386,7 @@ mod tests {
     fn compaction_starts_new_generation() {
         let temp = tempfile::tempdir().expect("temp dir");
         let config = config(temp.path());
-        let (mut store, _) = StateStore::open(temp.path(), &config).expect("open");
+        let (mut store, _) = StateStore::open(temp.path(), &config, temp.path()).expect("open");
         store.append(&batch(3), &[]).expect("append");
         let counters = Counters {
             rows_read: 3,
@@ -389,7 +399,7 @@ mod tests {
         drop(store);
 
         assert!(!temp.path().join("journal-0.jsonl").exists());
-        let (_, restored) = StateStore::open(temp.path(), &config).expect("reopen");
+        let (_, restored) = StateStore::open(temp.path(), &config, temp.path()).expect("reopen");
         let checkpoint = restored.checkpoint.expect("checkpoint");
         assert_eq!(checkpoint.counters.rows_read, 3);
         assert_eq!(
@@ -402,13 +412,14 @@ mod tests {
     #[test]
     fn other_config_starts_over() {
         let temp = tempfile::tempdir().expect("temp dir");
-        let (mut store, _) = StateStore::open(temp.path(), &config(temp.path())).expect("open");
+        let (mut store, _) =
+            StateStore::open(temp.path(), &config(temp.path()), temp.path()).expect("open");
         store.append(&batch(3), &[]).expect("append");
         drop(store);
 
         let mut other = config(temp.path());
         other.timezone_name = "America/Sao_Paulo".to_string();
-        let (_, restored) = StateStore::open(temp.path(), &other).expect("reopen");
+        let (_, restored) = StateStore::open(temp.path(), &other, temp.path()).expect("reopen");
         assert!(restored.checkpoint.is_none());
         assert!(
             restored.entries.is_empty(),

@@ -25,6 +25,9 @@ pub use learning::ClusterStatus;
 use learning::{Learning, TrainingOutcome};
 pub use snapshot::{IngestStatus, ModelStatus, Snapshot};
 
+/// Span over which the rows-per-second figure is measured.
+const RATE_WINDOW: Duration = Duration::from_secs(5);
+
 /// Requests to the engine from the screen or a signal handler.
 #[derive(Debug)]
 pub enum Command {
@@ -54,6 +57,8 @@ pub struct Engine {
     pending_training: Option<ModelSettings>,
     /// Rated cases in the last snapshot.
     rated: usize,
+    /// Rows per second in the last snapshot.
+    last_rate: f64,
     counters: Counters,
     /// File and reason pairs already logged.
     reported_rejections: HashSet<(String, String)>,
@@ -92,12 +97,13 @@ impl Engine {
             &config.state_dir.join("quarantine.jsonl"),
             true,
         )?;
-        let (state, restored) = StateStore::open(&config.state_dir, config).with_context(|| {
-            format!(
-                "failed to open the checkpoint in {}",
-                config.state_dir.display()
-            )
-        })?;
+        let (state, restored) = StateStore::open(&config.state_dir, config, &engine.folder)
+            .with_context(|| {
+                format!(
+                    "failed to open the checkpoint in {}",
+                    config.state_dir.display()
+                )
+            })?;
         let mut tails: HashMap<(u64, u64), TailState> = HashMap::new();
         if let Some(checkpoint) = restored.checkpoint {
             engine.store.restore(checkpoint.cases);
@@ -160,6 +166,7 @@ impl Engine {
             learning: Learning::new(None),
             pending_training: None,
             rated: 0,
+            last_rate: 0.0,
             counters: Counters::default(),
             reported_rejections: HashSet::new(),
             state: None,
@@ -346,6 +353,7 @@ impl Engine {
         }
 
         self.sequence += 1;
+        self.last_rate = self.rows_per_second();
         Snapshot {
             sequence: self.sequence,
             min_segment_cases: self.config.min_segment_cases,
@@ -371,7 +379,7 @@ impl Engine {
                 mode: self.mode.clone(),
                 rows_read: self.counters.rows_read,
                 rejected_rows: self.counters.rejected_rows,
-                rows_per_second: self.rows_per_second(),
+                rows_per_second: self.last_rate,
                 files: self.ingestor.files.clone(),
                 rejections_by_reason: self.counters.rejections_by_reason.clone(),
                 quarantine_file: self.quarantine.path().display().to_string(),
@@ -382,9 +390,7 @@ impl Engine {
     fn rows_per_second(&mut self) -> f64 {
         let now = Instant::now();
         self.throughput.push_back((now, self.counters.rows_read));
-        while self.throughput.len() > 2
-            && now.duration_since(self.throughput[0].0) > Duration::from_secs(5)
-        {
+        while self.throughput.len() > 2 && now.duration_since(self.throughput[0].0) > RATE_WINDOW {
             self.throughput.pop_front();
         }
         let (start, rows) = self.throughput[0];
@@ -441,6 +447,8 @@ impl Engine {
                     if !waiting.is_empty() {
                         dirty |= self.read_paths(&waiting);
                     }
+                    // Once rows stop arriving, one more snapshot brings the rate back to 0.
+                    dirty |= self.last_rate > 0.0 && last_publish.elapsed() >= RATE_WINDOW;
                 }
             }
             if dirty && last_publish.elapsed() >= refresh {
@@ -511,16 +519,12 @@ impl Engine {
 /// Groups rejection reasons by their text before the first ':' or ';', without the values
 /// they quote, so counts per reason do not split on the values inside them.
 fn reason_class(reason: &str) -> String {
-    let cut = reason.find([':', ';']).unwrap_or(reason.len());
-    let mut class = String::new();
-    for (index, part) in reason[..cut].split('\'').enumerate() {
-        if index % 2 == 0 {
-            class.push_str(part);
-        } else {
-            class.push_str("...");
-        }
+    let mut unquoted = String::new();
+    for (index, part) in reason.split('\'').enumerate() {
+        unquoted.push_str(if index % 2 == 0 { part } else { "..." });
     }
-    class.trim().to_string()
+    let cut = unquoted.find([':', ';']).unwrap_or(unquoted.len());
+    unquoted[..cut].trim().to_string()
 }
 
 /// Logs one warning the first time a file rejects records for a reason; later rejections

@@ -336,7 +336,7 @@ impl Tail {
                     0,
                     "(file)",
                     "",
-                    format!("{reason}; the file stayed invalid after writes stopped, so fix and rewrite it"),
+                    format!("{reason}; the whole file is rejected, so fix it and write it again"),
                 ));
                 self.state.rejected_size = Some(size);
             }

@@ -172,7 +172,9 @@ impl SatisfactionModel {
             .filter(|f| f.satisfaction.is_some_and(f64::is_finite) && f.event_time.is_some())
             .collect();
         let dropped_rows = rated_all.len() - usable.len();
-        if usable.len() < settings.min_rated {
+        // Both the training and the held-out part need at least one case, whatever the
+        // settings say.
+        if usable.len() < settings.min_rated.max(2) || settings.sample_size < 2 {
             return Err(TrainError::NotEnoughRated {
                 rated: usable.len(),
                 needed: settings.min_rated,
