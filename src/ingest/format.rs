@@ -44,6 +44,10 @@ fn detect_object_start(bytes: &[u8], quiet: bool) -> Option<Format> {
     quiet.then_some(Format::JsonArray)
 }
 
+/// Longest record accepted, in bytes. A longer one is rejected, so one runaway line (a
+/// binary file, a missing newline) cannot fill memory and every checkpoint.
+pub const MAX_RECORD_BYTES: usize = 1024 * 1024;
+
 /// Returns the length of the prefix of `bytes` that ends at a record boundary: after the
 /// last newline outside CSV quotes. With `quote_aware` false every newline is a boundary.
 pub fn complete_prefix(bytes: &[u8], quote_aware: bool) -> usize {
@@ -106,6 +110,21 @@ pub fn parse_csv(
         if row.len() == 1 && row.get(0).is_some_and(<[u8]>::is_empty) {
             continue;
         }
+        if row.as_slice().len() > MAX_RECORD_BYTES {
+            let what = if header.is_none() { "header" } else { "record" };
+            rejections.push(Rejection::new(
+                chunk.file,
+                line,
+                "(record)",
+                "",
+                format!("{what} is longer than {MAX_RECORD_BYTES} bytes; check that this drop is CSV and has line breaks"),
+            ));
+            if header.is_none() {
+                // Without a usable header every later row is rejected as ragged.
+                *header = Some(Vec::new().into());
+            }
+            continue;
+        }
         let fields: Vec<String> = row
             .iter()
             .map(|f| String::from_utf8_lossy(f).into_owned())
@@ -148,6 +167,16 @@ pub fn parse_json_lines(
     let mut shared = None;
     for (offset, line_bytes) in bytes.split(|&b| b == b'\n').enumerate() {
         let line = first_line + offset as u64;
+        if line_bytes.len() > MAX_RECORD_BYTES {
+            rejections.push(Rejection::new(
+                file,
+                line,
+                "(record)",
+                "",
+                format!("line is longer than {MAX_RECORD_BYTES} bytes; split it into records of one line each"),
+            ));
+            continue;
+        }
         let text = String::from_utf8_lossy(line_bytes);
         let text = text.trim();
         if text.is_empty() {
