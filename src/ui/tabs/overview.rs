@@ -180,7 +180,7 @@ fn render_hints(frame: &mut Frame<'_>, area: Rect, app: &App) {
         lines.push(Line::from(" no segment below the overall CSAT yet"));
     }
     frame.render_widget(
-        Paragraph::new(lines).block(block("top improvement hints")),
+        Paragraph::new(lines).block(block("top improvement hints, all data")),
         area,
     );
 }
