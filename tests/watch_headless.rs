@@ -193,3 +193,37 @@ fn other_folder_does_not_inherit_state() {
     assert!(summary.starts_with("cases=0 "), "{summary}");
     csmon.terminate();
 }
+
+#[test]
+fn restart_does_not_fire_again() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let drops = temp.path().join("drops");
+    common::copy_dir(&common::tickets_dir(), &drops);
+    let (config, state) = config_in(temp.path(), "csmon.toml");
+
+    let mut csmon = Headless::start(&config, &drops, &[]);
+    csmon.wait_for_line("\"rule\":\"unhappy channel\"");
+    csmon.wait_for_line("cases=120");
+    csmon.terminate();
+
+    let mut csmon = Headless::start(&config, &drops, &[]);
+    csmon.wait_for_line("cases=120");
+    csmon.wait_for_line("cases=120");
+    csmon.terminate();
+    let firing: Vec<&String> = csmon
+        .seen
+        .iter()
+        .filter(|l| l.contains("\"state\":\"firing\""))
+        .collect();
+    assert!(
+        firing.is_empty(),
+        "a restart reports no alert as newly firing: {firing:?}"
+    );
+
+    let log = std::fs::read_to_string(state.join("alerts.jsonl")).expect("alerts.jsonl");
+    let count = log
+        .lines()
+        .filter(|l| l.contains("unhappy channel") && l.contains("firing"))
+        .count();
+    assert_eq!(count, 1, "{log}");
+}

@@ -13,7 +13,7 @@ use crate::ingest::owner_only;
 use crate::metrics::{Figures, Window, WindowFigures};
 
 /// A rule that holds for the overall figures or for one segment.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Alert {
     pub rule: String,
     pub severity: Severity,
@@ -181,6 +181,33 @@ impl AlertBook {
         }
         self.active = next;
         events
+    }
+
+    /// Loads the alerts that were firing when the state in `path` was saved, so a restart
+    /// does not report them as firing again. A missing or invalid file starts empty.
+    pub fn load(path: &Path) -> AlertBook {
+        let Ok(bytes) = std::fs::read(path) else {
+            return AlertBook::default();
+        };
+        match serde_json::from_slice::<Vec<Alert>>(&bytes) {
+            Ok(alerts) => AlertBook {
+                active: alerts.into_iter().map(|a| (a.id(), a)).collect(),
+            },
+            Err(err) => {
+                log::warn!(
+                    "{} is invalid ({err}); firing alerts will be reported again",
+                    path.display()
+                );
+                AlertBook::default()
+            }
+        }
+    }
+
+    /// Saves the firing alerts to `path` atomically.
+    pub fn save(&self, path: &Path) -> anyhow::Result<()> {
+        let alerts: Vec<&Alert> = self.active.values().collect();
+        crate::export::write_atomic(path, &serde_json::to_vec(&alerts)?)?;
+        Ok(())
     }
 
     pub fn active(&self) -> Vec<Alert> {

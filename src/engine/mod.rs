@@ -25,6 +25,9 @@ pub use learning::ClusterStatus;
 use learning::{Learning, TrainingOutcome};
 pub use snapshot::{IngestStatus, ModelStatus, Snapshot};
 
+/// File in the state folder with the alerts firing, so a restart does not fire them again.
+const ACTIVE_ALERTS: &str = "alerts-active.json";
+
 /// Span over which the rows-per-second figure is measured.
 const RATE_WINDOW: Duration = Duration::from_secs(5);
 
@@ -105,6 +108,7 @@ impl Engine {
                 )
             })?;
         let mut tails: HashMap<(u64, u64), TailState> = HashMap::new();
+        let resumed = restored.checkpoint.is_some();
         if let Some(checkpoint) = restored.checkpoint {
             engine.store.restore(checkpoint.cases);
             engine.counters = checkpoint.counters;
@@ -136,6 +140,9 @@ impl Engine {
         engine.ingestor.restore(tails.into_values().collect());
         engine.learning = Learning::new(Some(config.state_dir.join("model.json")));
         engine.state = Some(state);
+        if resumed {
+            engine.alert_book = AlertBook::load(&config.state_dir.join(ACTIVE_ALERTS));
+        }
         Ok(engine)
     }
 
@@ -343,6 +350,14 @@ impl Engine {
             self.learning.status.version,
         );
         AlertFile::log(&events);
+        if self.state.is_some()
+            && !events.is_empty()
+            && let Err(err) = self
+                .alert_book
+                .save(&self.config.state_dir.join(ACTIVE_ALERTS))
+        {
+            log::error!("failed to save the firing alerts: {err:#}");
+        }
         if let Err(err) = self.alert_file.append(&events) {
             log::error!("failed to append to alerts.jsonl: {err}");
         }

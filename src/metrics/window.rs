@@ -62,6 +62,14 @@ impl serde::Serialize for Window {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for Window {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Window::parse(&text)
+            .ok_or_else(|| serde::de::Error::custom(format!("'{text}' is not a window")))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
