@@ -507,3 +507,18 @@ fn resizing_while_data_arrives_never_panics() {
     let small = draw(&app, 60, 20);
     assert!(text_of(&small).contains("too small"), "{}", text_of(&small));
 }
+
+#[test]
+fn empty_filter_result_says_so() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let mut app = App::new(Arc::new(snapshot_of_tickets(temp.path())));
+    app.on_key(key(KeyCode::Char('2')));
+    app.on_key(key(KeyCode::Char('/')));
+    for c in "zzz".chars() {
+        app.on_key(key(KeyCode::Char(c)));
+    }
+    app.on_key(key(KeyCode::Enter));
+    let screen = text_of(&draw(&app, 100, 30));
+    assert!(screen.contains("segments by channel (0)"), "{screen}");
+    assert!(screen.contains("no segment matches 'zzz'"), "{screen}");
+}

@@ -105,6 +105,25 @@ fn render_table(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
     let selected = (!rows.is_empty()).then(|| app.selected_index());
     let mut state = TableState::default().with_selected(selected);
     frame.render_stateful_widget(widget, area, &mut state);
+
+    // Below the header row, so an empty result says why it is empty.
+    if rows.is_empty() && !app.filter.is_empty() && area.height > 3 && area.width > 2 {
+        let line = Rect {
+            x: area.x + 1,
+            y: area.y + 2,
+            width: area.width - 2,
+            height: 1,
+        };
+        let notice = format!(
+            " no segment matches '{}'; Esc clears the filter",
+            app.filter
+        );
+        let text = fit(&notice, usize::from(line.width));
+        frame.render_widget(
+            Paragraph::new(text).style(Style::default().add_modifier(Modifier::DIM)),
+            line,
+        );
+    }
 }
 
 fn render_drill_down(frame: &mut Frame<'_>, area: Rect, app: &App, row: &SegmentRow, theme: Theme) {
