@@ -522,3 +522,25 @@ fn empty_filter_result_says_so() {
     assert!(screen.contains("segments by channel (0)"), "{screen}");
     assert!(screen.contains("no segment matches 'zzz'"), "{screen}");
 }
+
+#[test]
+fn alerts_log_pages_back() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let mut app = App::new(Arc::new(snapshot_of_tickets(temp.path())));
+    for i in 0..200 {
+        log::info!("paging test line {i:03}");
+    }
+    app.on_key(key(KeyCode::Char('4')));
+    let newest = text_of(&draw(&app, 100, 30));
+    assert!(newest.contains("paging test line 199"), "{newest}");
+
+    app.on_key(key(KeyCode::PageUp));
+    app.on_key(key(KeyCode::PageUp));
+    let older = text_of(&draw(&app, 100, 30));
+    assert!(!older.contains("paging test line 199"), "{older}");
+    assert!(older.contains("paging test line"), "{older}");
+
+    app.on_key(key(KeyCode::Esc));
+    let again = text_of(&draw(&app, 100, 30));
+    assert!(again.contains("paging test line 199"), "{again}");
+}

@@ -4,6 +4,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
+use tui_logger::TuiWidgetEvent;
 
 use crate::engine::Snapshot;
 use crate::metrics::{DimensionTable, SegmentRow, WindowFigures};
@@ -57,6 +58,16 @@ impl Tab {
 /// Rows a page key moves.
 const PAGE: usize = 10;
 
+/// Scroll state of a log pane.
+#[derive(Default)]
+pub struct LogScroll(pub tui_logger::TuiWidgetState);
+
+impl std::fmt::Debug for LogScroll {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LogScroll")
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct App {
     /// The snapshot on screen; while paused, the one frozen by `p`.
@@ -89,6 +100,9 @@ pub struct App {
     /// Reason the figures stopped updating, when the engine thread ended early.
     pub engine_error: Option<String>,
     pub keys: KeyMap,
+    /// Scroll position of the log on the Alerts tab: `PageUp` and `PageDown` page through
+    /// it, Esc follows the newest line again.
+    pub log: LogScroll,
 }
 
 impl App {
@@ -341,7 +355,9 @@ impl App {
                 }
             }
             KeyAction::Back => {
-                if self.drilled.is_some() {
+                if self.tab == Tab::Alerts {
+                    self.log.0.transition(TuiWidgetEvent::EscapeKey);
+                } else if self.drilled.is_some() {
                     self.drilled = None;
                 } else {
                     self.filter.clear();
@@ -349,6 +365,12 @@ impl App {
             }
             KeyAction::Up => self.move_selection(false, 1),
             KeyAction::Down => self.move_selection(true, 1),
+            KeyAction::PageUp if self.tab == Tab::Alerts => {
+                self.log.0.transition(TuiWidgetEvent::PrevPageKey);
+            }
+            KeyAction::PageDown if self.tab == Tab::Alerts => {
+                self.log.0.transition(TuiWidgetEvent::NextPageKey);
+            }
             KeyAction::PageUp => self.move_selection(false, PAGE),
             KeyAction::PageDown => self.move_selection(true, PAGE),
             KeyAction::Pause => self.toggle_pause(),

@@ -26,5 +26,6 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
     };
     let title = format!("active alerts ({})", alerts.len());
     frame.render_widget(Paragraph::new(lines).block(block(&title)), list);
-    frame.render_widget(log_widget("log", theme), log);
+    let title = "log (PageUp/PageDown scroll, Esc follows the newest)";
+    frame.render_widget(log_widget(title, theme).state(&app.log.0), log);
 }
