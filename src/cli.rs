@@ -49,10 +49,10 @@ pub enum Command {
         /// How many times faster than real time to replay.
         #[arg(long, default_value_t = 100_000.0)]
         speed: f64,
-        /// Longest real pause between two drops, in seconds.
+        /// Maximum real pause between two drops, in seconds.
         #[arg(long, default_value_t = 2.0)]
         max_pause: f64,
-        /// Most records in one drop.
+        /// Maximum records in one drop.
         #[arg(long, default_value_t = 500)]
         batch: usize,
     },

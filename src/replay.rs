@@ -14,9 +14,9 @@ use crate::normalize::{RawRecord, format_time, parse_time};
 
 pub struct Options {
     pub speed: f64,
-    /// Longest real pause between two drops, so quiet months do not stall the replay.
+    /// Maximum real pause between two drops, so quiet months do not stall the replay.
     pub max_pause: Duration,
-    /// Most records in one drop.
+    /// Maximum records in one drop.
     pub batch: usize,
 }
 

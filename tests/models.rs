@@ -15,7 +15,6 @@ use std::time::{Duration, Instant};
 
 use csmon::config::{Config, ModelSettings};
 use csmon::engine::{Command, Engine, Input, Snapshot};
-use csmon::ingest::watcher;
 
 fn olist_config(state: &Path) -> Config {
     let text = std::fs::read_to_string(common::root().join("config/olist.toml")).expect("config");
@@ -35,7 +34,7 @@ struct Running {
     inputs: mpsc::Sender<Input>,
     snapshots: mpsc::Receiver<Snapshot>,
     thread: std::thread::JoinHandle<Snapshot>,
-    _watch: watcher::FolderWatch,
+    _watch: csmon::ingest::watcher::FolderWatch,
 }
 
 impl Running {
@@ -44,13 +43,7 @@ impl Running {
         let (inputs, receiver) = mpsc::channel();
         let (publish, snapshots) = mpsc::channel();
         let retrain = inputs.clone();
-        let changes = std::sync::Mutex::new(inputs.clone());
-        let watch = watcher::start(dir, false, move |change| {
-            changes
-                .lock()
-                .is_ok_and(|sender| sender.send(Input::Change(change)).is_ok())
-        })
-        .expect("folder watch starts");
+        let watch = csmon::engine::watch_into(dir, false, &inputs).expect("folder watch starts");
         let thread = std::thread::spawn(move || {
             engine.run(&receiver, &retrain, move |snapshot| {
                 let _ = publish.send(snapshot);

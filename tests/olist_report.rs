@@ -63,7 +63,7 @@ struct Expected {
     state_means: HashMap<String, (u64, f64)>,
 }
 
-/// Latest answer per order by `review_answer_timestamp`, the later row on a tie.
+/// Latest survey response per order by `review_answer_timestamp`, the later row on a tie.
 fn expected_satisfaction(orders: &[Row]) -> Expected {
     let mut latest: HashMap<String, (String, f64)> = HashMap::new();
     for review in read("olist_sample_order_reviews.csv") {

@@ -2,13 +2,12 @@
 
 mod common;
 
+use std::path::Path;
+
 use common::{config_in, olist_dir, report_json, u64_at};
 
-#[test]
-fn replayed_drops_give_same_report() {
-    let temp = tempfile::tempdir().expect("temp dir");
-    let drops = temp.path().join("drops");
-    let (config, _) = config_in(temp.path(), "olist.toml");
+/// Replays the Olist sample into `drops` as fast as possible, `batch` records per drop.
+fn replay_olist(config: &Path, drops: &Path, batch: &str) {
     let output = common::csmon(&[
         "--config",
         &config.display().to_string(),
@@ -21,13 +20,21 @@ fn replayed_drops_give_same_report() {
         "--max-pause",
         "0",
         "--batch",
-        "2000",
+        batch,
     ]);
     assert!(
         output.status.success(),
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
+}
+
+#[test]
+fn replayed_drops_give_same_report() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let drops = temp.path().join("drops");
+    let (config, _) = config_in(temp.path(), "olist.toml");
+    replay_olist(&config, &drops, "2000");
 
     let names: Vec<String> = std::fs::read_dir(&drops)
         .expect("drops written")
@@ -75,21 +82,7 @@ fn drops_follow_event_time() {
     let temp = tempfile::tempdir().expect("temp dir");
     let drops = temp.path().join("drops");
     let (config, _) = config_in(temp.path(), "olist.toml");
-    let output = common::csmon(&[
-        "--config",
-        &config.display().to_string(),
-        "replay",
-        &olist_dir().display().to_string(),
-        "--to",
-        &drops.display().to_string(),
-        "--speed",
-        "1e12",
-        "--max-pause",
-        "0",
-        "--batch",
-        "500",
-    ]);
-    assert!(output.status.success());
+    replay_olist(&config, &drops, "500");
 
     let mut names: Vec<String> = std::fs::read_dir(&drops)
         .expect("drops")

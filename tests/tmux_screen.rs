@@ -89,7 +89,8 @@ impl Drop for Tmux {
     }
 }
 
-/// The shell prints csmon's exit status on the normal screen once csmon has restored it.
+/// Builds the shell command that runs csmon and then prints its exit status on the
+/// normal screen, once csmon has restored it.
 fn watch_command(config: &Path, drops: &Path) -> String {
     format!(
         "{} --config {} watch {}; echo \"csmon exited with $?\"; sleep 60",

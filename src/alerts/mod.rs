@@ -75,7 +75,7 @@ fn breaches(rule: &AlertRule, figures: &Figures) -> Option<(f64, u64)> {
     holds.then_some((value, samples))
 }
 
-/// Returns every alert whose rule holds now. Segments with fewer cases than
+/// Returns every alert whose rule is met now. Segments with fewer cases than
 /// `min_segment_cases` never fire.
 pub fn evaluate(config: &Config, figures: &BTreeMap<String, WindowFigures>) -> Vec<Alert> {
     let mut alerts = Vec::new();

@@ -17,7 +17,7 @@ use file::ConfigFile;
 /// The built-in config, equal to `config/csmon.toml`.
 pub const DEFAULT_CONFIG: &str = include_str!("../../config/csmon.toml");
 
-/// A config value that failed a check, with the key that holds it and how to fix it.
+/// A config value that failed a check, with its key and how to fix it.
 #[derive(Debug, thiserror::Error)]
 #[error("{origin}: invalid '{key}': {problem}; {fix}")]
 pub struct ConfigError {
@@ -47,7 +47,7 @@ impl fmt::Display for Format {
     }
 }
 
-/// How records of one case combine into one field value.
+/// Rule that combines the records of one case into one field value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Merge {
     /// The value of the record that arrived last.

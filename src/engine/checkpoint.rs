@@ -1,12 +1,14 @@
 //! Checkpoints: the case store and the read position of every drop, saved so a restart or
 //! a crash neither loses nor doubles a row.
 //!
-//! Each batch is appended to a journal as one JSON line holding both the clean records and
-//! the read positions they reach, then fsynced, before it is applied. A crash mid-append
-//! leaves a torn last line, which is ignored on restart, so those rows are read again from
-//! the drops; a complete line is replayed, so its rows are not. When the journal grows past
-//! `COMPACT_BYTES`, and at a clean stop, the whole state is written to `checkpoint.json`
-//! (write, fsync, rename) under a new generation and a new journal starts.
+//! Each batch is appended to a journal as one JSON line containing both the clean records
+//! and the read positions they reach, then fsynced, before it is applied. A crash
+//! mid-append leaves a torn last line, which is ignored on restart, so those rows are read
+//! again from the drops. A complete line is replayed, so its rows are not read again.
+//!
+//! When the journal grows past `COMPACT_BYTES`, and at a clean stop, the whole state is
+//! written to `checkpoint.json` (write, fsync, rename) under a new generation, and a new
+//! journal starts.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs::{File, OpenOptions};
@@ -104,6 +106,18 @@ pub struct StateStore {
     journal_bytes: u64,
 }
 
+/// Creates an empty journal file readable by its owner only.
+fn create_journal(path: &Path) -> std::io::Result<File> {
+    owner_only(
+        OpenOptions::new()
+            .create(true)
+            .read(true)
+            .write(true)
+            .truncate(true),
+    )
+    .open(path)
+}
+
 fn journal_path(dir: &Path, generation: u64) -> PathBuf {
     dir.join(format!("journal-{generation}.jsonl"))
 }
@@ -122,14 +136,7 @@ impl StateStore {
             // No usable checkpoint: journals of another config must not be replayed, so
             // start over with an empty generation 0 that records this config.
             remove_journals(dir, None);
-            let journal = owner_only(
-                OpenOptions::new()
-                    .create(true)
-                    .read(true)
-                    .write(true)
-                    .truncate(true),
-            )
-            .open(journal_path(dir, 0))?;
+            let journal = create_journal(&journal_path(dir, 0))?;
             let store = StateStore {
                 dir: dir.to_path_buf(),
                 config_hash,
@@ -225,14 +232,7 @@ impl StateStore {
         counters: Counters,
     ) -> anyhow::Result<()> {
         let old = journal_path(&self.dir, self.generation);
-        let journal = owner_only(
-            OpenOptions::new()
-                .create(true)
-                .read(true)
-                .write(true)
-                .truncate(true),
-        )
-        .open(journal_path(&self.dir, self.generation + 1))?;
+        let journal = create_journal(&journal_path(&self.dir, self.generation + 1))?;
         self.generation += 1;
         if let Err(err) = self.write_checkpoint(cases, tails, counters) {
             self.generation -= 1;

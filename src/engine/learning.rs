@@ -29,7 +29,8 @@ pub struct TrainingOutcome {
 }
 
 impl TrainingOutcome {
-    /// An outcome for a run that panicked; nothing changes but the error shown.
+    /// Builds the outcome of a run that panicked. Installing it changes nothing but the
+    /// error shown.
     pub fn failed(reason: &str) -> TrainingOutcome {
         TrainingOutcome {
             regressor: Err(reason.to_string()),
@@ -64,7 +65,7 @@ pub fn train(
     }
 }
 
-/// What the Model screen and the report show about clusters.
+/// Cluster summary for the Model screen and the report.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ClusterStatus {
     pub k: usize,

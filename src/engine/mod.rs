@@ -1,6 +1,6 @@
 //! The engine: owns the case store, applies batches from the reader, trains the model in
-//! the background and publishes snapshots. Only the engine thread touches its state, so
-//! the screen never waits on a lock.
+//! the background and publishes snapshots. The engine is moved into its own thread, so
+//! the screen reads snapshots and never locks engine state.
 
 mod checkpoint;
 mod learning;
@@ -16,7 +16,7 @@ use anyhow::Context;
 use crate::alerts::{self, AlertBook, AlertEvent, AlertFile};
 use crate::cases::CaseStore;
 use crate::config::{Config, ModelSettings};
-use crate::ingest::watcher::Change;
+use crate::ingest::watcher::{self, Change};
 use crate::ingest::{Batch, Ingestor, Quarantine, TailState};
 use crate::metrics::{self, CaseFacts, Window};
 use crate::ui::sanitize::clean;
@@ -27,6 +27,21 @@ pub use snapshot::{IngestStatus, ModelStatus, Snapshot};
 
 /// File in the state folder with the alerts firing, so a restart does not fire them again.
 const ACTIVE_ALERTS: &str = "alerts-active.json";
+
+/// Starts watching `dir` (by polling with `poll`) and sends each change to the engine.
+pub fn watch_into(
+    dir: &Path,
+    poll: bool,
+    inputs: &mpsc::Sender<Input>,
+) -> anyhow::Result<watcher::FolderWatch> {
+    let sender = std::sync::Mutex::new(inputs.clone());
+    watcher::start(dir, poll, move |change| {
+        sender
+            .lock()
+            .is_ok_and(|s| s.send(Input::Change(change)).is_ok())
+    })
+    .with_context(|| format!("failed to watch {}", dir.display()))
+}
 
 /// Span over which the rows-per-second figure is measured.
 const RATE_WINDOW: Duration = Duration::from_secs(5);
@@ -195,7 +210,7 @@ impl Engine {
         self.mode = mode.to_string();
     }
 
-    /// Lists the folder, reads what is new in every drop, and forgets drops that left it.
+    /// Lists the folder, reads what is new in every drop, and drops the read positions of files that left it.
     /// Returns whether anything changed.
     pub fn scan(&mut self) -> anyhow::Result<bool> {
         let batch = self
@@ -481,7 +496,7 @@ impl Engine {
         last
     }
 
-    /// Reports whether the schedule asks for a training run: the first once enough cases
+    /// Reports whether the schedule calls for a training run: the first once enough cases
     /// are rated, then one per `retrain_every` new rated cases.
     fn training_due(&self) -> bool {
         let settings = &self.config.model;
@@ -542,7 +557,7 @@ fn reason_class(reason: &str) -> String {
     unquoted[..cut].trim().to_string()
 }
 
-/// Logs one warning the first time a file rejects records for a reason; later rejections
+/// Logs one warning the first time a file rejects records for a reason. Later rejections
 /// of that file and reason are only counted, so a bad export does not flood the log.
 fn log_rejections(batch: &Batch, reported: &mut HashSet<(String, String)>) {
     let mut counts: BTreeMap<(&str, String), (u64, u64, &str)> = BTreeMap::new();

@@ -19,7 +19,7 @@ pub struct ModelStatus {
     pub version: Option<u64>,
     pub evaluation: Option<Evaluation>,
     pub training: bool,
-    /// Why the last training did not produce a serving model, if it did not.
+    /// Reason the last training did not produce a serving model, if it did not.
     pub last_error: Option<String>,
     /// Challengers rejected because they were worse than the serving model.
     pub rejected: u64,
@@ -30,7 +30,7 @@ pub struct ModelStatus {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct IngestStatus {
     pub folder: String,
-    /// How changes are found: "notify" or "scan".
+    /// Change detection mode: "notify", "poll" or "scan".
     pub mode: String,
     pub rows_read: u64,
     pub rejected_rows: u64,

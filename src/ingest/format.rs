@@ -44,7 +44,7 @@ fn detect_object_start(bytes: &[u8], quiet: bool) -> Option<Format> {
     quiet.then_some(Format::JsonArray)
 }
 
-/// Longest record accepted, in bytes. A longer one is rejected, so one runaway line (a
+/// Maximum record length accepted, in bytes. A longer one is rejected, so one runaway line (a
 /// binary file, a missing newline) cannot fill memory and every checkpoint.
 pub const MAX_RECORD_BYTES: usize = 1024 * 1024;
 

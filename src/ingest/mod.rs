@@ -2,7 +2,7 @@
 //! normalizing the records into a batch for the case store.
 //!
 //! Drops are tracked by file identity (device and inode, checked by a fingerprint of their
-//! first bytes), not by name, so a drop renamed by a rotation is not read twice and a new
+//! first bytes), not by name. So a drop renamed by a rotation is not read twice, and a new
 //! file under an old name is read from its start.
 
 pub mod format;
@@ -20,7 +20,7 @@ pub use quarantine::{Quarantine, owner_only};
 use tail::Tail;
 pub use tail::{ReadOptions, TailState, fnv1a};
 
-/// What a drop feeds.
+/// Source or lookup a drop feeds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {
     Source(usize),
@@ -166,7 +166,7 @@ impl Ingestor {
         let mut paths = Vec::new();
         for entry in std::fs::read_dir(dir)? {
             let entry = entry?;
-            // Symbolic links count when they point at a file, as the watcher sees them.
+            // Symbolic links count when they point at a file, as the watcher reports them.
             if !std::fs::metadata(entry.path()).is_ok_and(|m| m.is_file()) {
                 continue;
             }
@@ -181,7 +181,7 @@ impl Ingestor {
         Ok(paths)
     }
 
-    /// Lists `dir`, reads everything new, and forgets drops that left the folder.
+    /// Lists `dir`, reads everything new, and drops the read positions of files that left the folder.
     pub fn scan(&mut self, dir: &Path) -> std::io::Result<Batch> {
         let paths = self.list(dir)?;
         let mut present = HashSet::new();

@@ -12,7 +12,7 @@ use crate::config::Format;
 use crate::ingest::format::{self, CsvChunk, Document};
 use crate::normalize::{RawRecord, Rejection};
 
-/// Bytes read to decide the format of a drop whose config says "auto".
+/// Bytes read to decide the format of a drop whose configured format is "auto".
 const DETECT_BYTES: u64 = 1024 * 1024;
 
 /// Bytes at the start of a drop that its fingerprint covers.
@@ -25,8 +25,8 @@ pub struct TailState {
     pub name: String,
     pub device: u64,
     pub inode: u64,
-    /// FNV-1a hash of the first `fingerprint_len` bytes, which tells a rewritten file or a
-    /// reused inode from the file that was read.
+    /// FNV-1a hash of the first `fingerprint_len` bytes, which distinguishes a rewritten
+    /// file or a reused inode from the file that was read.
     pub fingerprint: u64,
     pub fingerprint_len: u64,
     /// Byte offset just past the last complete record read.
@@ -57,12 +57,12 @@ pub struct Tail {
     options: ReadOptions,
 }
 
-/// How a drop is parsed, from its source or lookup config.
+/// Parse settings of a drop, from its source or lookup config.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReadOptions {
     pub format: Format,
     pub delimiter: u8,
-    /// Key of the array that holds the records when a JSON document is one object.
+    /// Key of the array that contains the records when a JSON document is one object.
     pub json_key: Option<String>,
 }
 

@@ -1,5 +1,5 @@
-//! Folder watching with the notify debouncer, or by polling. The watcher only says which
-//! paths changed; the reader decides what is new, so a lost or merged event costs a
+//! Folder watching with the notify debouncer, or by polling. The watcher only reports which
+//! paths changed, and the reader decides what is new, so a lost or merged event costs a
 //! re-read, never a row.
 
 use std::path::{Path, PathBuf};
@@ -44,7 +44,7 @@ impl Drop for FolderWatch {
 }
 
 /// Starts watching `dir` (not its subfolders) with file events, and calls `on_change` for
-/// each debounced group of changes. `on_change` returns false once nobody listens.
+/// each debounced group of changes. `on_change` returns false once the receiver is gone.
 pub fn watch(
     dir: &Path,
     debounce: Duration,
@@ -55,7 +55,7 @@ pub fn watch(
             Ok(events) if events.iter().any(|e| e.need_rescan()) => Change::Rescan,
             Ok(events) => {
                 // Opening and reading a drop is an access event too, so csmon's own reads
-                // would wake it again; only a close after writing says something new.
+                // would wake it again. Only a close after writing signals new data.
                 let mut paths: Vec<PathBuf> = events
                     .iter()
                     .filter(|e| match e.kind {

@@ -16,7 +16,7 @@ use crate::config::Config;
 pub use figures::{Figures, FiguresBuilder, QUANTILE_RELATIVE_ERROR, Quantiles, weighted_index};
 pub use window::Window;
 
-/// What the metrics and the model need of one case.
+/// Facts of one case that the metrics and the model read.
 #[derive(Debug, Clone, Default)]
 pub struct CaseFacts {
     pub key: String,
@@ -173,7 +173,7 @@ fn newest_time(case: &ResolvedCase) -> Option<i64> {
         .max()
 }
 
-/// The newest event time over all cases.
+/// Returns the newest event time over all cases.
 pub fn watermark(facts: &[CaseFacts]) -> Option<i64> {
     facts.iter().filter_map(|f| f.newest_time).max()
 }

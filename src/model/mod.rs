@@ -173,7 +173,7 @@ impl SatisfactionModel {
             .collect();
         let dropped_rows = rated_all.len() - usable.len();
         // Both the training and the held-out part need at least one case, whatever the
-        // settings say.
+        // settings are.
         if usable.len() < settings.min_rated.max(2) || settings.sample_size < 2 {
             return Err(TrainError::NotEnoughRated {
                 rated: usable.len(),
@@ -238,11 +238,11 @@ impl SatisfactionModel {
 
     /// Mean absolute error of this model on the cases with the given keys that are rated.
     pub fn mae_on(&self, facts: &[CaseFacts], keys: &[String]) -> Option<f64> {
-        let wanted: std::collections::HashSet<&str> = keys.iter().map(String::as_str).collect();
+        let requested: std::collections::HashSet<&str> = keys.iter().map(String::as_str).collect();
         let cases: Vec<&CaseFacts> = facts
             .iter()
             .filter(|f| {
-                wanted.contains(f.key.as_str()) && f.satisfaction.is_some_and(f64::is_finite)
+                requested.contains(f.key.as_str()) && f.satisfaction.is_some_and(f64::is_finite)
             })
             .collect();
         if cases.is_empty() {

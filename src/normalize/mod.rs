@@ -106,7 +106,7 @@ pub struct CleanRecord {
 }
 
 /// Maps a raw record through its source's field mappings. Empty values leave a field as it
-/// is; any value that fails to parse rejects the whole record, so a case never mixes halves
+/// is. Any value that fails to parse rejects the whole record, so a case never mixes halves
 /// of two versions.
 pub fn normalize(
     source: &Source,

@@ -11,7 +11,7 @@ use crate::metrics::{DimensionTable, SegmentRow, WindowFigures};
 use crate::ui::columns::{SORT_KEYS, visible_rows};
 use crate::ui::keys::{KeyAction, KeyMap};
 
-/// What a key asks of the outside world.
+/// Effect of a key outside the screen state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     None,

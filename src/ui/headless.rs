@@ -8,12 +8,9 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use anyhow::Context;
-
 use crate::config::Config;
 use crate::engine::{Command, Engine, Input, Snapshot};
 use crate::export;
-use crate::ingest::watcher;
 
 /// Writes log records to stderr with a UTC timestamp.
 struct StderrLogger;
@@ -109,13 +106,7 @@ pub fn run(config: &Config, dir: &Path, interval: f64, poll: bool) -> anyhow::Re
     let mut engine = Engine::open(config, dir)?;
     engine.alert_events = Some(alert_sender);
 
-    let change_sender = Mutex::new(inputs.clone());
-    let watch = watcher::start(dir, poll, move |change| {
-        change_sender
-            .lock()
-            .is_ok_and(|s| s.send(Input::Change(change)).is_ok())
-    })
-    .with_context(|| format!("failed to watch {}", dir.display()))?;
+    let watch = crate::engine::watch_into(dir, poll, &inputs)?;
     engine.set_mode(watch.mode());
     forward_signals(inputs.clone())?;
     log::info!(

@@ -1,4 +1,4 @@
-//! The terminal screen and the headless printer. Only this module knows the terminal.
+//! The terminal screen and the headless printer. Only this module uses the terminal.
 
 pub mod app;
 pub mod columns;
@@ -12,9 +12,9 @@ pub mod views;
 
 use std::io::IsTerminal;
 use std::path::Path;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
@@ -25,7 +25,6 @@ use tokio::signal::unix::{SignalKind, signal};
 use crate::config::Config;
 use crate::engine::{Command, Engine, Input, Snapshot};
 use crate::export;
-use crate::ingest::watcher;
 use app::{Action, App};
 use render::Theme;
 
@@ -78,13 +77,7 @@ pub fn run(config: &Config, dir: &Path, poll: bool) -> anyhow::Result<i32> {
 
     let (inputs, receiver) = mpsc::channel();
     let mut engine = Engine::open(config, dir)?;
-    let change_sender = Mutex::new(inputs.clone());
-    let watch = watcher::start(dir, poll, move |change| {
-        change_sender
-            .lock()
-            .is_ok_and(|s| s.send(Input::Change(change)).is_ok())
-    })
-    .with_context(|| format!("failed to watch {}", dir.display()))?;
+    let watch = crate::engine::watch_into(dir, poll, &inputs)?;
     engine.set_mode(watch.mode());
     log::info!("watching {} ({} mode)", dir.display(), watch.mode());
 

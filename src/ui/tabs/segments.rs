@@ -106,7 +106,7 @@ fn render_table(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
     let mut state = TableState::default().with_selected(selected);
     frame.render_stateful_widget(widget, area, &mut state);
 
-    // Below the header row, so an empty result says why it is empty.
+    // Below the header row, so an empty result shows why it is empty.
     if rows.is_empty() && !app.filter.is_empty() && area.height > 3 && area.width > 2 {
         let line = Rect {
             x: area.x + 1,
